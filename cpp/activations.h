@@ -1,0 +1,19 @@
+// Activation functions, forward and backward, over a row-major block of rows x cols.
+#pragma once
+
+namespace pmdl {
+
+// Keras' activation names; the Python side maps strings to these values (pyminidl/activations.py).
+enum class Act : int {
+    Linear, Relu, Sigmoid, Tanh, Softmax, Elu, Selu, Softplus, Softsign, Swish, Gelu,
+    LeakyRelu, Relu6, HardSigmoid, Exponential, Mish, GeluApprox,
+};
+
+// y = f(z). `alpha` is the slope of leaky_relu and the scale of elu; softmax works along each row.
+void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols);
+
+// dz = dy * f'(z), given z, y = f(z) and dy. dz may alias dy.
+void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
+                  int rows, int cols);
+
+}  // namespace pmdl

@@ -1,0 +1,23 @@
+// Matrix multiply for the dense layers: C = alpha * op(A) * op(B) + beta * C.
+// Row-major storage with leading dimensions, like CBLAS with CblasRowMajor.
+#pragma once
+
+namespace pmdl {
+
+// op(A) is m x k (A is k x m when trans_a), op(B) is k x n (B is n x k when trans_b), C is m x n.
+// beta == 0 overwrites C without reading it (NaN in C does not leak through).
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+          const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+
+// Threads used by gemm and the network loops (1 = no threading); results never depend on it.
+void set_num_threads(int n);
+int get_num_threads();
+
+// Measured fp32 peak of this machine in GFLOP/s for `threads` threads: a register-only FMA loop
+// with the same instruction set as the chosen micro-kernel (the benchmark's yardstick).
+double measure_peak_gflops(int threads);
+
+// Name of the micro-kernel chosen for this CPU at run time ("avx512", "avx2", "portable").
+const char* gemm_kernel_name();
+
+}  // namespace pmdl

@@ -1,0 +1,338 @@
+// Forward, backward, train step and epoch loop of the dense stack. Shapes are checked in bindings.cpp.
+#include "network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "gemm.h"
+
+namespace pmdl {
+
+Rng::Rng(uint64_t seed) {
+    for (auto& v : s) {  // splitmix64 expands the seed into the state
+        seed += 0x9E3779B97F4A7C15ull;
+        uint64_t z = seed;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        v = z ^ (z >> 31);
+    }
+}
+
+uint64_t Rng::next() {
+    auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+Network::Network(std::vector<LayerSpec> layers, uint64_t seed) : layers_(std::move(layers)), rng_(seed) {
+    if (layers_.empty()) throw std::invalid_argument("a network needs at least one layer");
+    long total = 0;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        LayerSpec& L = layers_[i];
+        if (L.in <= 0 || L.out <= 0) throw std::invalid_argument("layer sizes must be positive");
+        if (i > 0 && L.in != layers_[i - 1].out) throw std::invalid_argument("layer sizes do not chain");
+        if (L.kind != LayerKind::Dense && L.in != L.out)
+            throw std::invalid_argument("activation and dropout layers keep their width");
+        if (L.kind == LayerKind::Dropout && !(L.rate >= 0.0f && L.rate < 1.0f))
+            throw std::invalid_argument("dropout rate must be in [0, 1)");
+        if (L.kind == LayerKind::Dropout) L.act = Act::Linear;
+        kernel_at_.push_back(-1);
+        bias_at_.push_back(-1);
+        if (L.kind != LayerKind::Dense) continue;
+        kernel_at_.back() = total;
+        tensors_.push_back({total, (long)L.in * L.out, L.in, L.out, false});
+        total += (long)L.in * L.out;
+        if (L.use_bias) {
+            bias_at_.back() = total;
+            tensors_.push_back({total, L.out, L.out, 1, true});
+            total += L.out;
+        }
+    }
+    params_.assign(total, 0.0f);
+    grads_.assign(total, 0.0f);
+    for (auto& s : state_) s.assign(total, 0.0f);  // three slots cover every rule; views never dangle
+    const size_t n = layers_.size();
+    z_.resize(n); a_.resize(n); dz_.resize(n); mask_.resize(n);
+    in_.resize(n); zp_.resize(n); ap_.resize(n);
+    ensure_capacity(32);
+}
+
+void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt) {
+    if (loss.kind == Loss::SparseCategoricalCrossentropy && output_dim() < 2)
+        throw std::invalid_argument("sparse categorical cross-entropy needs at least 2 outputs");
+    loss_ = loss;
+    metrics_ = metrics;
+    opt_ = opt;
+    slots_ = optimizer_slots(opt_);
+    for (int s = 0; s < 3; ++s) std::fill(state_[s].begin(), state_[s].end(), optimizer_slot_init(opt_, s));
+    iterations = 0;
+    nadam_u_product = 1.0;
+    compiled_ = true;
+}
+
+void Network::ensure_capacity(int rows) {
+    if (rows <= capacity_) return;
+    capacity_ = rows;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const long size = (long)rows * layers_[i].out;
+        z_[i].resize(size);
+        dz_[i].resize(size);
+        if (layers_[i].act != Act::Linear || layers_[i].kind != LayerKind::Dense) a_[i].resize(size);
+        if (layers_[i].kind == LayerKind::Dropout) mask_[i].resize(size);
+    }
+    xb_.resize((long)rows * input_dim());
+    yb_.resize((long)rows * output_dim());
+    wb_.resize(rows);
+}
+
+const float* Network::forward(const float* x, int rows, bool training) {
+    const float* in = x;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const LayerSpec& L = layers_[i];
+        in_[i] = in;
+        float* z = z_[i].data();
+        switch (L.kind) {
+            case LayerKind::Dense: {
+                const float* W = params_.data() + kernel_at_[i];
+                if (bias_at_[i] >= 0) {  // start from the bias and accumulate X·W on top (beta = 1)
+                    const float* b = params_.data() + bias_at_[i];
+                    for (int r = 0; r < rows; ++r) std::copy(b, b + L.out, z + (long)r * L.out);
+                    gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 1.0f, z, L.out);
+                } else {
+                    gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 0.0f, z, L.out);
+                }
+                zp_[i] = z;
+                if (L.act == Act::Linear) {
+                    ap_[i] = z;
+                } else {
+                    act_forward(L.act, L.alpha, z, a_[i].data(), rows, L.out);
+                    ap_[i] = a_[i].data();
+                }
+                break;
+            }
+            case LayerKind::Activation:
+                zp_[i] = in;
+                act_forward(L.act, L.alpha, in, a_[i].data(), rows, L.out);
+                ap_[i] = a_[i].data();
+                break;
+            case LayerKind::Dropout:
+                if (!training || L.rate == 0.0f) {
+                    zp_[i] = ap_[i] = in;
+                    break;
+                }
+                {
+                    const long n = (long)rows * L.out;
+                    const float keep = 1.0f - L.rate, scale = 1.0f / keep;
+                    float* m = mask_[i].data();
+                    float* a = a_[i].data();
+                    for (long j = 0; j < n; ++j) {
+                        m[j] = rng_.uniform() < keep ? scale : 0.0f;
+                        a[j] = in[j] * m[j];
+                    }
+                    zp_[i] = ap_[i] = a;
+                }
+                break;
+        }
+        in = ap_[i];
+    }
+    return in;
+}
+
+void Network::backward(const float* x, int rows) {
+    (void)x;
+    for (size_t i = layers_.size(); i-- > 0;) {
+        const LayerSpec& L = layers_[i];
+        float* dz = dz_[i].data();  // gradient with respect to this layer's pre-activation
+        float* din = i > 0 ? dz_[i - 1].data() : nullptr;
+        switch (L.kind) {
+            case LayerKind::Dense: {
+                float* gW = grads_.data() + kernel_at_[i];
+                gemm(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
+                if (bias_at_[i] >= 0) {
+                    float* gb = grads_.data() + bias_at_[i];
+                    std::fill(gb, gb + L.out, 0.0f);
+                    for (int r = 0; r < rows; ++r) {
+                        const float* d = dz + (long)r * L.out;
+                        for (int c = 0; c < L.out; ++c) gb[c] += d[c];
+                    }
+                }
+                if (din) {
+                    const float* W = params_.data() + kernel_at_[i];
+                    gemm(false, true, rows, L.in, L.out, 1.0f, dz, L.out, W, L.out, 0.0f, din, L.in);
+                }
+                break;
+            }
+            case LayerKind::Activation:
+                if (din) std::copy(dz, dz + (long)rows * L.out, din);
+                break;
+            case LayerKind::Dropout:
+                if (din) {
+                    const long n = (long)rows * L.out;
+                    if (in_[i] == ap_[i]) std::copy(dz, dz + n, din);  // rate 0: identity
+                    else for (long j = 0; j < n; ++j) din[j] = dz[j] * mask_[i][j];
+                }
+                break;
+        }
+        if (din) {
+            const LayerSpec& P = layers_[i - 1];
+            act_backward(P.act, P.alpha, zp_[i - 1], ap_[i - 1], din, din, rows, P.out);
+        }
+    }
+}
+
+void Network::apply_gradients() {
+    float* g = grads_.data();
+    const long n = num_params();
+    if (opt_.global_clipnorm > 0.0f) {
+        double sq = 0.0;
+        for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
+        const double norm = std::sqrt(sq);
+        const float k = static_cast<float>(opt_.global_clipnorm / std::max(norm, (double)opt_.global_clipnorm));
+        for (long i = 0; i < n; ++i) g[i] *= k;
+    }
+    StepScalars k{learning_rate_at(opt_, iterations), iterations + 1, 0, 0, 0, 0};
+    if (opt_.kind == Opt::Nadam) {  // Keras keeps the running product of the momentum schedule
+        const double b1 = opt_.beta_1;
+        k.nadam_u_t = b1 * (1.0 - 0.5 * std::pow(0.96, (double)k.t));
+        k.nadam_u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, (double)k.t + 1));
+        nadam_u_product *= k.nadam_u_t;
+        k.nadam_prod_t = nadam_u_product;
+        k.nadam_prod_t1 = nadam_u_product * k.nadam_u_t1;
+    }
+    float* s[3] = {state_[0].data(), state_[1].data(), state_[2].data()};
+    if (opt_.clipnorm > 0.0f || opt_.clipvalue > 0.0f) {  // clipping is per tensor, so update per tensor
+        for (const TensorSlot& t : tensors_) {
+            clip_tensor(opt_, g + t.offset, t.size);
+            float* st[3] = {s[0] + t.offset, s[1] + t.offset, s[2] + t.offset};
+            optimizer_update(opt_, k, params_.data() + t.offset, g + t.offset, st, t.size);
+        }
+    } else {  // every rule is elementwise: one pass over all parameters
+        optimizer_update(opt_, k, params_.data(), g, s, n);
+    }
+    ++iterations;
+}
+
+double Network::step_metrics(const float* p, const float* y, int rows, double* sums) const {
+    for (size_t m = 0; m < metrics_.size(); ++m)
+        sums[m] += metric_batch(metrics_[m], p, y, rows, output_dim(), 0.5f);
+    return 0.0;
+}
+
+void Network::train_step(const float* x, const float* y, const float* w, int rows) {
+    const float* p = forward(x, rows, true);
+    const size_t last = layers_.size() - 1;
+    const LayerSpec& L = layers_[last];
+    sums_[0] += loss_batch(loss_, L.act, L.alpha, zp_[last], p, y, w, rows, output_dim(), 1.0f / rows,
+                           dz_[last].data());
+    step_metrics(p, y, rows, sums_.data() + 1);  // before the update, as Keras logs them
+    backward(x, rows);
+    apply_gradients();
+    seen_ += rows;
+}
+
+void Network::gather(const float* src, int cols, const int* idx, int rows, float* dst) const {
+    for (int r = 0; r < rows; ++r) std::copy(src + (long)idx[r] * cols, src + (long)(idx[r] + 1) * cols, dst + (long)r * cols);
+}
+
+void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
+    if (!compiled_) throw std::logic_error("the network must be compiled before training");
+    if (n <= 0 || batch_size <= 0) throw std::invalid_argument("begin_epoch: n and batch_size must be positive");
+    epoch_n_ = n;
+    batch_size_ = batch_size;
+    batches_ = (n + batch_size - 1) / batch_size;
+    seen_ = 0;
+    sums_.assign(1 + metrics_.size(), 0.0);
+    perm_.resize(n);
+    std::iota(perm_.begin(), perm_.end(), 0);
+    if (shuffle_mode == 1) {  // Fisher-Yates over rows
+        for (int i = n - 1; i > 0; --i) std::swap(perm_[i], perm_[rng_.below(i + 1)]);
+    } else if (shuffle_mode == 2) {  // whole batches in a random order
+        std::vector<int> order(batches_);
+        std::iota(order.begin(), order.end(), 0);
+        for (int i = batches_ - 1; i > 0; --i) std::swap(order[i], order[rng_.below(i + 1)]);
+        int k = 0;
+        for (int b : order)
+            for (int r = b * batch_size; r < std::min(n, (b + 1) * batch_size); ++r) perm_[k++] = r;
+    }
+    ensure_capacity(std::min(batch_size, n));
+}
+
+void Network::train_batches(const float* x, const float* y, const float* w, int n, int first, int count) {
+    if (n != epoch_n_) throw std::invalid_argument("train_batches: sample count differs from begin_epoch");
+    if (first < 0 || count < 0 || first + count > batches_) throw std::out_of_range("train_batches: batch range");
+    const int in = input_dim(), yc = y_cols();
+    for (int b = first; b < first + count; ++b) {
+        const int start = b * batch_size_, rows = std::min(batch_size_, epoch_n_ - start);
+        const int* idx = perm_.data() + start;
+        if (idx[0] == start && idx[rows - 1] == start + rows - 1 && std::is_sorted(idx, idx + rows)) {
+            // Contiguous rows: train straight from the caller's arrays.
+            train_step(x + (long)start * in, y + (long)start * yc, w ? w + start : nullptr, rows);
+            continue;
+        }
+        gather(x, in, idx, rows, xb_.data());
+        gather(y, yc, idx, rows, yb_.data());
+        if (w) gather(w, 1, idx, rows, wb_.data());
+        train_step(xb_.data(), yb_.data(), w ? wb_.data() : nullptr, rows);
+    }
+}
+
+std::vector<double> Network::epoch_logs() const {
+    std::vector<double> out(sums_.size(), 0.0);
+    for (size_t i = 0; i < sums_.size(); ++i) out[i] = seen_ ? sums_[i] / seen_ : 0.0;
+    return out;
+}
+
+int Network::fit_epochs(const float* x, const float* y, const float* w, int n, int batch_size, int epochs,
+                        int shuffle_mode, const float* vx, const float* vy, const float* vw, int val_n,
+                        int val_batch_size, double* train_logs, double* val_logs) {
+    const int width = 1 + num_metrics();
+    for (int e = 0; e < epochs; ++e) {
+        begin_epoch(n, batch_size, shuffle_mode);
+        train_batches(x, y, w, n, 0, batches_);
+        std::vector<double> logs = epoch_logs();
+        std::copy(logs.begin(), logs.end(), train_logs + (long)e * width);
+        if (val_n > 0) {
+            std::vector<double> v = evaluate(vx, vy, vw, val_n, val_batch_size);
+            std::copy(v.begin(), v.end(), val_logs + (long)e * width);
+        }
+    }
+    return epochs;
+}
+
+std::vector<double> Network::evaluate(const float* x, const float* y, const float* w, int n, int batch_size) {
+    if (!compiled_) throw std::logic_error("the network must be compiled before evaluate");
+    if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
+    ensure_capacity(std::min(batch_size, n));
+    std::vector<double> sums(1 + metrics_.size(), 0.0);
+    const int in = input_dim(), yc = y_cols(), last = static_cast<int>(layers_.size()) - 1;
+    for (int start = 0; start < n; start += batch_size) {
+        const int rows = std::min(batch_size, n - start);
+        const float* p = forward(x + (long)start * in, rows, false);
+        const LayerSpec& L = layers_[last];
+        sums[0] += loss_batch(loss_, L.act, L.alpha, zp_[last], p, y + (long)start * yc, w ? w + start : nullptr,
+                              rows, output_dim(), 1.0f, nullptr);
+        step_metrics(p, y + (long)start * yc, rows, sums.data() + 1);
+    }
+    for (double& s : sums) s /= n;
+    return sums;
+}
+
+void Network::predict(const float* x, int n, int batch_size, float* out) {
+    if (n < 0 || batch_size <= 0) throw std::invalid_argument("predict: n and batch_size must be positive");
+    ensure_capacity(std::min(batch_size, std::max(n, 1)));
+    const int in = input_dim(), od = output_dim();
+    for (int start = 0; start < n; start += batch_size) {
+        const int rows = std::min(batch_size, n - start);
+        const float* p = forward(x + (long)start * in, rows, false);
+        std::copy(p, p + (long)rows * od, out + (long)start * od);
+    }
+}
+
+}  // namespace pmdl

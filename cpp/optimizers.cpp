@@ -1,0 +1,152 @@
+// Update rules as Keras 3 writes them (keras/src/optimizers/*.py); see shared KERAS_REFERENCE.md §1.
+#include "optimizers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace pmdl {
+
+int optimizer_slots(const OptimizerConfig& cfg) {
+    switch (cfg.kind) {
+        case Opt::SGD: return cfg.momentum > 0.0f ? 1 : 0;                       // velocity
+        case Opt::RMSprop: return 1 + (cfg.momentum > 0.0f) + cfg.centered;      // s, momentum, average g
+        case Opt::Adam:
+        case Opt::AdamW: return cfg.amsgrad ? 3 : 2;                             // m, v, max v
+        case Opt::Adagrad: return 1;                                             // accumulator
+        case Opt::Nadam: return 2;                                               // m, v
+    }
+    throw std::invalid_argument("unknown optimizer code " + std::to_string(static_cast<int>(cfg.kind)));
+}
+
+float optimizer_slot_init(const OptimizerConfig& cfg, int) {
+    return cfg.kind == Opt::Adagrad ? cfg.initial_accumulator_value : 0.0f;
+}
+
+float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration) {
+    const double step = static_cast<double>(iteration);
+    const double lr0 = cfg.learning_rate;
+    switch (cfg.schedule) {
+        case Schedule::Constant: return cfg.learning_rate;
+        case Schedule::ExponentialDecay: {
+            double p = step / cfg.decay_steps;
+            if (cfg.staircase) p = std::floor(p);
+            return static_cast<float>(lr0 * std::pow(static_cast<double>(cfg.decay_rate), p));
+        }
+        case Schedule::InverseTimeDecay: {
+            double p = step / cfg.decay_steps;
+            if (cfg.staircase) p = std::floor(p);
+            return static_cast<float>(lr0 / (1.0 + cfg.decay_rate * p));
+        }
+        case Schedule::PiecewiseConstantDecay: {
+            size_t i = 0;  // values[i] applies while step <= boundaries[i]
+            while (i < cfg.boundaries.size() && step > cfg.boundaries[i]) ++i;
+            return static_cast<float>(cfg.values.at(i));
+        }
+    }
+    throw std::invalid_argument("unknown schedule code");
+}
+
+void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
+    if (cfg.clipvalue > 0.0f) {
+        const float c = cfg.clipvalue;
+        for (long i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -c), c);
+    }
+    if (cfg.clipnorm > 0.0f) {
+        double sq = 0.0;
+        for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
+        const double norm = std::sqrt(sq);
+        if (norm > cfg.clipnorm) {
+            const float k = static_cast<float>(cfg.clipnorm / norm);
+            for (long i = 0; i < n; ++i) g[i] *= k;
+        }
+    }
+}
+
+void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,
+                      float* const* s, long n) {
+    const float lr = k.lr;
+    if (cfg.weight_decay > 0.0f) {  // decoupled decay first, with the current learning rate
+        const float keep = 1.0f - lr * cfg.weight_decay;
+        for (long i = 0; i < n; ++i) w[i] *= keep;
+    }
+    switch (cfg.kind) {
+        case Opt::SGD: {
+            if (cfg.momentum <= 0.0f) {
+                for (long i = 0; i < n; ++i) w[i] -= lr * g[i];
+                return;
+            }
+            const float mu = cfg.momentum;
+            float* v = s[0];
+            for (long i = 0; i < n; ++i) {
+                v[i] = mu * v[i] - lr * g[i];
+                w[i] += cfg.nesterov ? mu * v[i] - lr * g[i] : v[i];
+            }
+            return;
+        }
+        case Opt::RMSprop: {
+            const float rho = cfg.rho, eps = cfg.epsilon, mu = cfg.momentum;
+            float* sq = s[0];
+            float* mom = mu > 0.0f ? s[1] : nullptr;
+            float* avg = cfg.centered ? s[mu > 0.0f ? 2 : 1] : nullptr;
+            for (long i = 0; i < n; ++i) {
+                sq[i] = rho * sq[i] + (1.0f - rho) * g[i] * g[i];
+                float den = sq[i];
+                if (avg) {
+                    avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
+                    den -= avg[i] * avg[i];
+                }
+                float d = lr * g[i] / std::sqrt(den + eps);  // Keras puts eps inside the sqrt here
+                if (mom) {
+                    mom[i] = mu * mom[i] + d;
+                    w[i] -= mom[i];
+                } else {
+                    w[i] -= d;
+                }
+            }
+            return;
+        }
+        case Opt::Adam:
+        case Opt::AdamW: {
+            const float b1 = cfg.beta_1, b2 = cfg.beta_2, eps = cfg.epsilon;
+            const double t = static_cast<double>(k.t);
+            const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow((double)b2, t)) /
+                                                   (1.0 - std::pow((double)b1, t)));
+            float *m = s[0], *v = s[1], *vmax = cfg.amsgrad ? s[2] : nullptr;
+            for (long i = 0; i < n; ++i) {
+                m[i] += (1.0f - b1) * (g[i] - m[i]);
+                v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+                float vv = v[i];
+                if (vmax) vv = vmax[i] = std::max(vmax[i], v[i]);
+                w[i] -= alpha * m[i] / (std::sqrt(vv) + eps);  // eps on the uncorrected sqrt(v)
+            }
+            return;
+        }
+        case Opt::Adagrad: {
+            float* acc = s[0];
+            for (long i = 0; i < n; ++i) {
+                acc[i] += g[i] * g[i];
+                w[i] -= lr * g[i] / std::sqrt(acc[i] + cfg.epsilon);
+            }
+            return;
+        }
+        case Opt::Nadam: {
+            const float b1 = cfg.beta_1, b2 = cfg.beta_2, eps = cfg.epsilon;
+            const float c_g = static_cast<float>((1.0 - k.nadam_u_t) / (1.0 - k.nadam_prod_t));
+            const float c_m = static_cast<float>(k.nadam_u_t1 / (1.0 - k.nadam_prod_t1));
+            const float c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)b2, (double)k.t)));
+            float *m = s[0], *v = s[1];
+            for (long i = 0; i < n; ++i) {
+                m[i] += (1.0f - b1) * (g[i] - m[i]);
+                v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+                float m_hat = c_m * m[i] + c_g * g[i];
+                w[i] -= lr * m_hat / (std::sqrt(v[i] * c_v) + eps);
+            }
+            return;
+        }
+    }
+    throw std::invalid_argument("unknown optimizer code " + std::to_string(static_cast<int>(cfg.kind)));
+}
+
+}  // namespace pmdl

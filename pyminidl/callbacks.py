@@ -1,0 +1,125 @@
+"""Callbacks: hooks into fit/evaluate/predict, with Keras' names, arguments and order."""
+
+import time
+
+from pyminidl import progress
+
+
+class Callback:
+    """Base class. Override any hook; `self.model` and `self.params` are set before training starts."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+_EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end")
+
+
+def overrides(callback, hooks):
+    """True if the callback's class replaces any of these Callback hooks (or has them set per instance)."""
+    for hook in hooks:
+        if hook in vars(callback):
+            return True
+        if getattr(type(callback), hook, None) is not getattr(Callback, hook):
+            return True
+    return False
+
+
+class CallbackList:
+    """Calls every callback in order: the user's, then History, then the progress logger."""
+
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            cb.set_model(model)
+            cb.set_params(params)
+        user = [cb for cb in self.callbacks if not getattr(cb, "_pyminidl_builtin", False)]
+        self.needs_batches = any(overrides(cb, _BATCH_HOOKS) for cb in user)
+        self.needs_epochs = any(overrides(cb, _EPOCH_HOOKS) for cb in user)
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args, **kwargs)
+        return call
+
+
+class History(Callback):
+    """Records the logs of every epoch: `history.history['loss']`, `history.epoch`, `history.params`."""
+
+    _pyminidl_builtin = True
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+        if self.model is not None:
+            self.model.history = self
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+
+class ProgbarLogger(Callback):
+    """Prints 'Epoch i/E' and one Keras 2 progress line per epoch (verbose 1: the bar; 2: a summary)."""
+
+    _pyminidl_builtin = True
+
+    def __init__(self, verbose=1):
+        super().__init__()
+        self.verbose = verbose
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        if self.params.get("epochs", 1) > 1:
+            progress.write_line(f"Epoch {epoch + 1}/{self.params['epochs']}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = getattr(self.model, "_epoch_seconds", None)
+        if seconds is None:
+            seconds = time.perf_counter() - (self._start or time.perf_counter())
+        steps = self.params.get("steps") or 1
+        if self.verbose == 1:
+            progress.write_line(progress.bar_line(steps, steps, seconds, logs or {}))
+        elif self.verbose == 2:
+            progress.write_line(progress.epoch_line(steps, seconds, logs or {}))

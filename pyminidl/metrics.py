@@ -1,0 +1,45 @@
+"""Metric names resolved the way Keras does (KERAS_REFERENCE §4); the counting is in cpp/metrics.cpp."""
+
+from pyminidl import _core, _check, losses
+
+_FIXED = {
+    "binary_accuracy": _core.Metric.binary_accuracy,
+    "categorical_accuracy": _core.Metric.categorical_accuracy,
+    "sparse_categorical_accuracy": _core.Metric.sparse_categorical_accuracy,
+    "mse": _core.Metric.mse, "mean_squared_error": _core.Metric.mse,
+    "mae": _core.Metric.mae, "mean_absolute_error": _core.Metric.mae,
+}
+_ACCURACY = ("accuracy", "acc")
+
+# Directions for callbacks that watch a metric (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau).
+HIGHER_IS_BETTER = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+
+
+def resolve(identifier, loss, output_dim):
+    """(key in the logs, C++ metric code) for one entry of compile(metrics=[...]).
+
+    'accuracy'/'acc' depend only on shapes: one output unit -> binary accuracy; sparse integer labels
+    -> sparse categorical accuracy; otherwise categorical accuracy.
+    """
+    if callable(identifier) and not isinstance(identifier, str):
+        name = getattr(identifier, "__name__", None)
+        if name in _FIXED:
+            return name, _FIXED[name]
+        raise ValueError(f"Unsupported metric {identifier!r}: use a name such as 'accuracy' or 'mae'")
+    if not isinstance(identifier, str):
+        raise ValueError(f"metrics entries must be strings such as 'accuracy', got {identifier!r}")
+    key = identifier.lower()
+    if key in _ACCURACY:
+        if output_dim == 1:
+            return identifier, _core.Metric.binary_accuracy
+        if isinstance(loss, losses.SparseCategoricalCrossentropy):
+            return identifier, _core.Metric.sparse_categorical_accuracy
+        return identifier, _core.Metric.categorical_accuracy
+    if key == "sparse_categorical_accuracy" and not isinstance(loss, losses.SparseCategoricalCrossentropy):
+        raise ValueError("sparse_categorical_accuracy needs integer labels: compile with "
+                         "loss='sparse_categorical_crossentropy'")
+    if key != "sparse_categorical_accuracy" and isinstance(loss, losses.SparseCategoricalCrossentropy) \
+            and key in ("categorical_accuracy", "binary_accuracy", "mse", "mae", "mean_squared_error",
+                        "mean_absolute_error"):
+        raise ValueError(f"metric {identifier!r} needs one-hot targets, but the loss takes integer labels")
+    return identifier, _check.lookup("metric", key, {**_FIXED, **{a: None for a in _ACCURACY}})

@@ -1,0 +1,40 @@
+"""Keras 2 (TF 2.2-2.15) console lines: the '[=====]' bar of verbose=1 and the one-liner of verbose=2."""
+
+import sys
+
+BAR_WIDTH = 30
+
+
+def format_value(value):
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+
+
+def format_time_per_unit(seconds, unit):
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+def bar_line(current, total, elapsed, logs):
+    """`3/3 [==============================] - 0s 2ms/step - loss: 0.6931 - accuracy: 0.5000`."""
+    digits = len(str(total))
+    filled = int(BAR_WIDTH * current / total)
+    bar = "=" * max(filled - 1, 0) + ((">" if current < total else "=") if filled > 0 else "")
+    bar += "." * (BAR_WIDTH - filled)
+    text = f"{current:>{digits}}/{total} [{bar}] - {elapsed:.0f}s {format_time_per_unit(elapsed / max(current, 1), 'step')}"
+    return text + "".join(f" - {k}: {format_value(v)}" for k, v in logs.items())
+
+
+def epoch_line(steps, elapsed, logs):
+    """`3/3 - 0s - loss: 0.6931 - accuracy: 0.5000 - 153ms/epoch - 51ms/step` (verbose=2)."""
+    text = f"{steps}/{steps} - {elapsed:.0f}s"
+    text += "".join(f" - {k}: {v:.4f}" if v > 1e-3 else f" - {k}: {v:.4e}" for k, v in logs.items())
+    return text + f" - {format_time_per_unit(elapsed, 'epoch')} - {format_time_per_unit(elapsed / steps, 'step')}"
+
+
+def write_line(text, stream=None):
+    stream = stream or sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
