@@ -219,6 +219,16 @@ PYBIND11_MODULE(_core, m) {
             }
             return out;
         })
+        .def("gradients", [](py::object self) {  // views of the last step's gradients, same layout as weights
+            Network& n = self.cast<Network&>();
+            py::list out;
+            for (const TensorSlot& t : n.tensors()) {
+                std::vector<py::ssize_t> shape = t.is_bias ? std::vector<py::ssize_t>{t.rows}
+                                                           : std::vector<py::ssize_t>{t.rows, t.cols};
+                out.append(view(self, n.grads() + t.offset, shape));
+            }
+            return out;
+        })
         .def("slots", [](py::object self) {  // optimizer state, one flat view per slot in use
             Network& n = self.cast<Network&>();
             py::list out;

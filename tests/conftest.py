@@ -1,0 +1,13 @@
+"""Shared test setup: every test starts from fresh automatic names and a fixed seed."""
+
+import numpy as np
+import pytest
+
+import pyminidl
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    pyminidl.clear_session()
+    pyminidl.set_random_seed(1234)
+    yield
