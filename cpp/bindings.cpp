@@ -20,6 +20,9 @@ namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
+// Below this many multiply-adds a call keeps the GIL: releasing and re-taking it costs more.
+constexpr long kReleaseGilAbove = 1L << 16;
+
 // Throws ValueError unless `a` is 2-D with `cols` columns (cols < 0: any) and `rows` rows (rows < 0: any).
 void check_2d(const FloatArray& a, const char* name, long rows, long cols) {
     auto shape_text = [&] {
@@ -50,6 +53,17 @@ py::array view(py::object owner, float* data, std::vector<py::ssize_t> shape) {
     py::ssize_t step = sizeof(float);
     for (size_t i = shape.size(); i-- > 0;) { strides[i] = step; step *= shape[i]; }
     return py::array_t<float>(shape, strides, data, owner);
+}
+
+// One view per weight tensor of the network `self`, over `base` (its parameters or gradients).
+py::list tensor_views(py::object self, float* base) {
+    py::list out;
+    for (const TensorSlot& t : self.cast<Network&>().tensors()) {
+        std::vector<py::ssize_t> shape = t.is_bias ? std::vector<py::ssize_t>{t.rows}
+                                                   : std::vector<py::ssize_t>{t.rows, t.cols};
+        out.append(view(self, base + t.offset, shape));
+    }
+    return out;
 }
 
 }  // namespace
@@ -210,24 +224,10 @@ PYBIND11_MODULE(_core, m) {
         .def_readwrite("iterations", &Network::iterations)
         .def_readwrite("nadam_u_product", &Network::nadam_u_product)
         .def("weights", [](py::object self) {  // views: kernel (in, out), bias (out,)
-            Network& n = self.cast<Network&>();
-            py::list out;
-            for (const TensorSlot& t : n.tensors()) {
-                std::vector<py::ssize_t> shape = t.is_bias ? std::vector<py::ssize_t>{t.rows}
-                                                           : std::vector<py::ssize_t>{t.rows, t.cols};
-                out.append(view(self, n.params() + t.offset, shape));
-            }
-            return out;
+            return tensor_views(self, self.cast<Network&>().params());
         })
-        .def("gradients", [](py::object self) {  // views of the last step's gradients, same layout as weights
-            Network& n = self.cast<Network&>();
-            py::list out;
-            for (const TensorSlot& t : n.tensors()) {
-                std::vector<py::ssize_t> shape = t.is_bias ? std::vector<py::ssize_t>{t.rows}
-                                                           : std::vector<py::ssize_t>{t.rows, t.cols};
-                out.append(view(self, n.grads() + t.offset, shape));
-            }
-            return out;
+        .def("gradients", [](py::object self) {  // the last step's gradients, same layout as weights
+            return tensor_views(self, self.cast<Network&>().grads());
         })
         .def("slots", [](py::object self) {  // optimizer state, one flat view per slot in use
             Network& n = self.cast<Network&>();
@@ -297,10 +297,15 @@ PYBIND11_MODULE(_core, m) {
             const int N = as_int(x.shape(0), "n"), B = as_int(batch_size, "batch_size");
             const float* px = x.data();
             float* po = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                std::lock_guard<std::mutex> lock(n.mutex);
+            std::unique_lock<std::mutex> lock(n.mutex, std::defer_lock);
+            // Tiny work keeps the GIL (a release/re-take costs more), unless another thread holds the network.
+            if ((long)N * n.num_params() < kReleaseGilAbove && lock.try_lock()) {
                 n.predict(px, N, B, po);
+            } else {
+                py::gil_scoped_release release;
+                lock.lock();
+                n.predict(px, N, B, po);
+                lock.unlock();
             }
             return out;
         }, py::arg("x"), py::arg("batch_size") = 32);

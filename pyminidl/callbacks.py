@@ -98,6 +98,12 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
+    def record_epochs(self, epochs, columns):
+        """Record many epochs at once: columns is [(key, values per epoch), ...] in log order."""
+        self.epoch.extend(epochs)
+        for key, values in columns:
+            self.history.setdefault(key, []).extend(values.tolist())
+
 
 class ProgbarLogger(Callback):
     """Prints 'Epoch i/E' and one Keras 2 progress line per epoch (verbose 1: the bar; 2: a summary)."""

@@ -9,7 +9,7 @@ import numpy as np
 from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
 from pyminidl import optimizers, progress
 from pyminidl.backend import unique_name
-from pyminidl.layers import InputLayer, Layer, _set_weights
+from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights, _shape_arg
 from pyminidl.summary import summary_lines
 
 _CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callbacks, Ctrl-C
@@ -60,7 +60,7 @@ class Sequential:
                 self._build(self._input_shape)
                 self._assign_prefix(kept)
                 return
-        if self._input_shape is not None and self._layers:
+        if self._input_shape is not None and self._can_build():
             self._build(self._input_shape)
 
     def pop(self):
@@ -69,11 +69,16 @@ class Sequential:
         kept = self.get_weights() if self._net is not None else None
         layer = self._layers.pop()
         self._net = None
-        if self._layers and self._input_shape is not None:
+        if self._can_build() and self._input_shape is not None:
             self._build(self._input_shape)
             if kept is not None:
                 self._assign_prefix(kept)
         return layer
+
+    def _can_build(self):
+        """True once the layers compute something: Sequential([Flatten(input_shape=...), Dense(...)]) is
+        built when the Dense arrives, not after the lone Flatten."""
+        return any(not isinstance(layer, Flatten) for layer in self._layers)
 
     def _assign_prefix(self, kept):
         for var, value in zip(self.weights, kept):
@@ -105,7 +110,9 @@ class Sequential:
         shape = tuple(input_shape)
         if len(shape) < 2:
             raise ValueError(f"input_shape must include the batch axis, e.g. (None, 4); got {input_shape!r}")
-        self._build(tuple(int(s) for s in shape[1:]))
+        self._build(_shape_arg("input_shape", shape[1:]) if all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in shape[1:])
+            else _bad_shape("input_shape", input_shape))
 
     def _build(self, feature_shape):
         if not self._layers:
@@ -409,6 +416,15 @@ class _Trainer:
         train, val = self.net.fit_epochs(self.x, self.y, self.w, self.batch_size, count, self.shuffle_mode,
                                          vx, vy, vw, self.val_batch)
         seconds = (time.perf_counter() - start) / count
+        history = self.cbs.callbacks[0] if len(self.cbs.callbacks) == 1 else None
+        if isinstance(history, callbacks_module.History) and np.all(np.isfinite(train[:, 0])):
+            # Nothing but History listens: record the chunk in bulk (per-epoch Python would dominate XOR).
+            keys = ["loss"] + self.model._metric_keys
+            columns = [(k, train[:, j]) for j, k in enumerate(keys)]
+            if self.val is not None:
+                columns += [("val_" + k, val[:, j]) for j, k in enumerate(keys)]
+            history.record_epochs(range(first, first + count), columns)
+            return seconds
         for i in range(count):
             self.cbs.on_epoch_begin(first + i)
             logs = self.model._logs(train[i])
@@ -457,6 +473,10 @@ class _Trainer:
         self.model._epoch_seconds = seconds
         self.cbs.on_epoch_end(epoch, logs)
         self.model._epoch_seconds = None
+
+
+def _bad_shape(name, shape):
+    raise ValueError(f"{name} must be (None, positive integers...) such as (None, 4), got {tuple(shape)!r}")
 
 
 def _verbosity(verbose, default):
