@@ -62,11 +62,17 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
     if n_train <= 0 or n_test <= 0 or n_train + n_test > n:
         raise ValueError(f"train_test_split: test_size={test_size!r}, train_size={train_size!r} leave "
                          f"{n_train} train and {n_test} test samples out of {n}")
-    if shuffle:
-        order = np.random.RandomState(random_state).permutation(n)
-    else:
-        order = np.arange(n)
-    test, train = order[:n_test], order[n_test:n_test + n_train]
+    if shuffle:  # scikit-learn's ShuffleSplit: the same rows for the same random_state
+        if random_state is None:
+            rng = np.random  # the global generator, so set_random_seed makes it reproducible
+        elif isinstance(random_state, np.random.RandomState):
+            rng = random_state
+        else:
+            rng = np.random.RandomState(random_state)
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:n_test + n_train]
+    else:  # scikit-learn keeps the order: the first rows train, the next ones test
+        train, test = np.arange(n_train), np.arange(n_train, n_train + n_test)
     out = []
     for a in arrays:
         out += [a[train], a[test]]
