@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -194,7 +195,10 @@ void Network::apply_gradients() {
         double sq = 0.0;
         for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
         const double norm = std::sqrt(sq);
-        const float k = static_cast<float>(opt_.global_clipnorm / std::max(norm, (double)opt_.global_clipnorm));
+        // Keras (tf.clip_by_global_norm): an inf/NaN global norm makes every gradient NaN.
+        const float k = std::isfinite(norm)
+                            ? static_cast<float>(opt_.global_clipnorm / std::max(norm, (double)opt_.global_clipnorm))
+                            : std::numeric_limits<float>::quiet_NaN();
         for (long i = 0; i < n; ++i) g[i] *= k;
     }
     StepScalars k{learning_rate_at(opt_, iterations), iterations + 1, 0, 0, 0, 0};

@@ -1,0 +1,188 @@
+"""Activations: C++ forward vs float64 NumPy formulas, backward vs central finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pyminidl import _core, activations
+
+Act = _core.Act
+_erf = np.vectorize(math.erf)
+
+
+def _softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# name -> (alpha passed to the core, float64 reference)
+REF = {
+    "linear": (0.0, lambda x: x),
+    "relu": (0.0, lambda x: np.maximum(x, 0)),
+    "sigmoid": (0.0, _sigmoid),
+    "tanh": (0.0, np.tanh),
+    "softmax": (0.0, _softmax),
+    "elu": (1.0, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
+    "selu": (0.0, lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0)))),
+    "softplus": (0.0, _softplus),
+    "softsign": (0.0, lambda x: x / (1 + np.abs(x))),
+    "swish": (0.0, lambda x: x * _sigmoid(x)),
+    "gelu": (0.0, lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2)))),
+    "gelu_approximate": (0.0, lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))),
+    "leaky_relu": (0.2, lambda x: np.where(x >= 0, x, 0.2 * x)),
+    "relu6": (0.0, lambda x: np.clip(x, 0, 6)),
+    "hard_sigmoid": (0.0, lambda x: np.clip(x + 3, 0, 6) / 6),
+    "exponential": (0.0, np.exp),
+    "mish": (0.0, lambda x: x * np.tanh(_softplus(x))),
+}
+NAMES = sorted(REF)
+
+
+def test_every_core_activation_is_covered():
+    assert set(Act.__members__) == set(REF)
+
+
+def _points(rows=6, cols=7, seed=0):
+    """float32 points in [-7, 7] kept away from the kinks at 0, +-3 and 6."""
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-7, 7, size=(rows, cols))
+    for kink in (0.0, 3.0, -3.0, 6.0):
+        near = np.abs(z - kink) < 0.05
+        z[near] += 0.1
+    return z.astype(np.float32)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_matches_float64_formula(name):
+    alpha, f = REF[name]
+    z = _points()
+    got = _core.act_forward(getattr(Act, name), alpha, z)
+    want = f(z.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("name,x,want", [
+    ("gelu", -3.0, -0.0040496),                 # exact erf form (KERAS_REFERENCE §11)
+    ("gelu_approximate", -3.0, -0.0036374),
+    ("hard_sigmoid", -1.0, 1 / 3),              # Keras 3: relu6(x+3)/6, not Keras 2's 0.2x+0.5 (0.3)
+    ("hard_sigmoid", 2.5, 11 / 12),
+    ("hard_sigmoid", 3.5, 1.0),
+    ("hard_sigmoid", -3.5, 0.0),
+    ("leaky_relu", -2.0, -0.4),
+    ("relu6", 7.0, 6.0),
+    ("elu", -1.0, math.exp(-1) - 1),
+    ("selu", -1.0, 1.0507009873554805 * 1.6732632423543772 * (math.exp(-1) - 1)),
+    ("softsign", -3.0, -0.75),
+    ("sigmoid", -80.0, math.exp(-80)),          # no overflow on the negative side
+    ("sigmoid", 80.0, 1.0),
+    ("softplus", 100.0, 100.0),
+    ("softplus", -80.0, math.exp(-80)),
+    ("mish", -20.0, -20 * math.tanh(math.log1p(math.exp(-20)))),
+    ("exponential", -1.0, math.exp(-1)),
+])
+def test_known_values(name, x, want):
+    alpha = REF[name][0]
+    got = _core.act_forward(getattr(Act, name), alpha, np.array([[x]], np.float32))[0, 0]
+    assert got == pytest.approx(want, rel=1e-4, abs=1e-30)
+
+
+def test_softmax_rows_sum_to_one_and_survive_large_logits():
+    z = np.array([[1000.0, 1000.0, 0.0], [-1000.0, 0.0, 50.0]], np.float32)
+    y = _core.act_forward(Act.softmax, 0.0, z)
+    np.testing.assert_allclose(y, _softmax(z.astype(np.float64)), atol=1e-7)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def _fd_backward(f, z, dy, h=1e-6):
+    """d(sum(dy * f(z)))/dz by central differences in float64 (covers softmax's row coupling)."""
+    z = z.astype(np.float64)
+    dz = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[idx] += h
+        zm[idx] -= h
+        dz[idx] = np.sum(dy * (f(zp) - f(zm))) / (2 * h)
+    return dz
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_matches_finite_differences(name):
+    alpha, f = REF[name]
+    z = _points(4, 5, seed=1)
+    if name == "exponential":
+        z = np.clip(z, -4, 4)  # keep e^x in a range where an absolute tolerance means something
+    dy = np.random.default_rng(2).normal(size=z.shape).astype(np.float32)
+    act = getattr(Act, name)
+    y = _core.act_forward(act, alpha, z)
+    got = _core.act_backward(act, alpha, z, y, dy)
+    want = _fd_backward(f, z, dy.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,x,slope", [
+    ("relu", -2.0, 0.0), ("relu6", 6.5, 0.0), ("relu6", 5.5, 1.0), ("hard_sigmoid", -3.5, 0.0),
+    ("hard_sigmoid", 3.5, 0.0), ("hard_sigmoid", 0.5, 1 / 6), ("leaky_relu", -1.0, 0.2), ("elu", 2.0, 1.0),
+])
+def test_piecewise_slopes(name, x, slope):
+    alpha = REF[name][0]
+    z = np.array([[x]], np.float32)
+    act = getattr(Act, name)
+    dz = _core.act_backward(act, alpha, z, _core.act_forward(act, alpha, z), np.ones_like(z))
+    assert dz[0, 0] == pytest.approx(slope, rel=1e-6)
+
+
+# --- Python name handling ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("identifier,canonical,code,alpha", [
+    (None, "linear", Act.linear, 0.0),
+    ("relu", "relu", Act.relu, 0.0),
+    ("ReLU", "relu", Act.relu, 0.0),
+    ("silu", "swish", Act.swish, 0.0),
+    ("leaky_relu", "leaky_relu", Act.leaky_relu, 0.2),
+    ("LeakyReLU", "leaky_relu", Act.leaky_relu, 0.3),   # the layer's default slope
+    ("elu", "elu", Act.elu, 1.0),
+    ("gelu", "gelu", Act.gelu, 0.0),                    # exact by default
+    ("hard_sigmoid", "hard_sigmoid", Act.hard_sigmoid, 0.0),
+    (activations.tanh, "tanh", Act.tanh, 0.0),
+])
+def test_resolve(identifier, canonical, code, alpha):
+    assert activations.resolve(identifier) == (canonical, code, pytest.approx(alpha))
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "softmax", "gelu", "hard_sigmoid", "leaky_relu", "mish"])
+def test_get_returns_working_function(name):
+    fn = activations.get(name)
+    assert fn.__name__ == name
+    x = _points(3, 4, seed=3)
+    np.testing.assert_allclose(fn(x), REF[name][1](x.astype(np.float64)), rtol=2e-6, atol=2e-7)
+    assert activations.get(fn) is fn
+
+
+def test_function_keeps_shape_of_1d_input():
+    out = activations.relu(np.array([-1.0, 2.0]))
+    np.testing.assert_array_equal(out, [0.0, 2.0])
+
+
+@pytest.mark.parametrize("bad", ["rellu", "not_an_activation"])
+def test_unknown_name_raises(bad):
+    with pytest.raises(ValueError, match="Could not interpret activation function identifier"):
+        activations.get(bad)
+
+
+def test_unknown_name_hint():
+    with pytest.raises(ValueError, match="relu"):
+        activations.resolve("rellu")
+
+
+def test_non_string_raises():
+    with pytest.raises(ValueError, match="Could not interpret activation function identifier"):
+        activations.resolve(42)
