@@ -9,7 +9,7 @@ import numpy as np
 from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
 from pyminidl import optimizers, progress
 from pyminidl.backend import unique_name
-from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights, _shape_arg
+from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
 
 _CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callbacks, Ctrl-C
@@ -107,12 +107,14 @@ class Sequential:
             if self._input_shape is None:
                 raise ValueError("build() needs an input_shape such as (None, 4) when no layer declares one")
             input_shape = (None,) + tuple(self._input_shape)
-        shape = tuple(input_shape)
-        if len(shape) < 2:
+        if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 2:
             raise ValueError(f"input_shape must include the batch axis, e.g. (None, 4); got {input_shape!r}")
-        self._build(_shape_arg("input_shape", shape[1:]) if all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in shape[1:])
-            else _bad_shape("input_shape", input_shape))
+        features = tuple(input_shape)[1:]
+        if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 < s <= _check.MAX_SIZE
+               for s in features):
+            raise ValueError(f"input_shape must be (None, positive integers...) such as (None, 4), "
+                             f"got {tuple(input_shape)!r}")
+        self._build(tuple(int(s) for s in features))
 
     def _build(self, feature_shape):
         if not self._layers:
@@ -244,7 +246,8 @@ class Sequential:
         self._require_compiled("training (fit)")
         if steps_per_epoch is not None or validation_steps is not None:
             raise NotImplementedError("steps_per_epoch/validation_steps are not supported: pyminidl trains on arrays")
-        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1)
+        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
+                                                                     maximum=_check.MAX_SIZE)
         epochs = _check.integer("epochs", epochs, minimum=0)
         initial_epoch = _check.integer("initial_epoch", initial_epoch, minimum=0)
         verbose = _verbosity(verbose, default=1)
@@ -271,7 +274,7 @@ class Sequential:
             val = (x[split:], y[split:], None if w is None else w[split:])
             x, y, w = x[:split], y[:split], (None if w is None else w[:split])
         val_batch = batch_size if validation_batch_size is None else _check.integer(
-            "validation_batch_size", validation_batch_size, minimum=1)
+            "validation_batch_size", validation_batch_size, minimum=1, maximum=_check.MAX_SIZE)
 
         n = len(x)
         steps = math.ceil(n / batch_size)
@@ -319,13 +322,16 @@ class Sequential:
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("evaluate")
-        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1)
+        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
+                                                                     maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=1)
         if y is None:
             raise ValueError("evaluate() needs targets: y must be an array of numbers, got None")
         x = self._inputs(x)
         y_raw, y = self._targets(y, len(x))
         w = data.sample_weights(sample_weight, None, y_raw, len(x))
+        data.check_finite(x, "x")
+        data.check_finite(y, "y")
         cbs = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": verbose, "steps": None})
         cbs.on_test_begin()
         start = time.perf_counter()
@@ -348,7 +354,8 @@ class Sequential:
         if (net is not None and type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 2
                 and x.shape[1] == net.input_dim and x.shape[0] > 0 and batch_size is None and not verbose):
             return net.predict(x, _PREDICT_BATCH)  # fast path: nothing to convert
-        batch_size = _PREDICT_BATCH if batch_size is None else _check.integer("batch_size", batch_size, minimum=1)
+        batch_size = _PREDICT_BATCH if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
+                                                                                 maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=0)
         x = self._inputs(x)
         start = time.perf_counter()
@@ -381,6 +388,36 @@ class Sequential:
         layers = [serialize(layer) for layer in self._layers]
         return {"name": self.name, "layers": layers,
                 "build_input_shape": None if self._input_shape is None else [None] + list(self._input_shape)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new, uncompiled model from get_config()'s dict; built when the config gives an input shape."""
+        from pyminidl.layers import deserialize
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError(f"config must be a dict from Sequential.get_config(), got {config!r:.200}")
+        model = cls([deserialize(layer_config) for layer_config in config["layers"]], name=config.get("name"))
+        build_input_shape = config.get("build_input_shape")
+        if not model.built and build_input_shape is not None and model._layers:
+            model.build(tuple(build_input_shape))
+        return model
+
+    # --- saving (pyminidl/saving.py: our own zip + JSON + float32 format, no pickle) ----------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Architecture, weights, compile config and optimizer state to a '.keras' file."""
+        from pyminidl import saving
+        if kwargs:
+            raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        """The layer weights to a '.weights.h5' file (pyminidl's own format, not HDF5)."""
+        from pyminidl import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        """Layer weights from a '.weights.h5' (or '.keras') file written by pyminidl."""
+        from pyminidl import saving
+        saving.load_weights(self, filepath)
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
@@ -466,7 +503,7 @@ class _Trainer:
         return seconds
 
     def _finish_epoch(self, epoch, logs, seconds):
-        if not self.warned and not math.isfinite(logs["loss"]):
+        if not self.warned and not self.model.stop_training and not math.isfinite(logs["loss"]):  # not when stopped
             self.warned = True
             warnings.warn(f"The loss became {logs['loss']} in epoch {epoch + 1}: training diverged or the data "
                           "holds NaN/inf (use callbacks.TerminateOnNaN to stop)", RuntimeWarning, stacklevel=5)
@@ -475,8 +512,10 @@ class _Trainer:
         self.model._epoch_seconds = None
 
 
-def _bad_shape(name, shape):
-    raise ValueError(f"{name} must be (None, positive integers...) such as (None, 4), got {tuple(shape)!r}")
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model saved with model.save('name.keras'): architecture, weights, compile config, optimizer state."""
+    from pyminidl import saving
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def _verbosity(verbose, default):

@@ -1,0 +1,347 @@
+"""Saving and loading models and weights in pyminidl's own file format.
+
+`model.save('m.keras')` / `models.load_model('m.keras')` and `model.save_weights('w.weights.h5')` /
+`model.load_weights(...)` use Keras' file names, but the contents are pyminidl's own format (not Keras' and
+not HDF5): a zip archive holding
+
+    metadata.json  {"format": "pyminidl", "format_version": 1, "kind": "model" | "weights", ...}
+    config.json    model files only: {"class_name": "Sequential", "config": ..., "compile_config": ...}
+    arrays.json    {"dtype": "<f4", "arrays": [{"name", "shape", "offset"}, ...], "input_shape", "optimizer"}
+    arrays.bin     the arrays' bytes, little-endian float32, stored uncompressed
+
+Opening a file is safe: nothing is unpickled or executed, every size is checked against the bytes actually
+present (so zip bombs and truncated files are refused), and any bad, foreign or damaged file raises ValueError
+naming the file. Saving writes a temporary file next to the target and renames it over the target, so an
+interrupted save never destroys the previous good file.
+"""
+
+import contextlib
+import datetime
+import json
+import math
+import os
+import zipfile
+
+import numpy as np
+
+from pyminidl import layers as layers_module, losses, optimizers
+
+FORMAT = "pyminidl"
+FORMAT_VERSION = 1
+MODEL_SUFFIX = ".keras"
+WEIGHTS_SUFFIX = ".weights.h5"
+_MAX_JSON_BYTES = 16 << 20  # config and manifest; a real one is a few kB
+_MAX_ARRAYS = 100_000
+_MAX_NDIM = 8
+
+
+class _BadFile(ValueError):
+    """A file that is not a readable pyminidl file; the message names it."""
+
+
+# --- public entry points (Sequential.save / save_weights / load_weights and models.load_model call these) ---
+def save_model(model, filepath, overwrite=True):
+    """Write architecture, weights, compile config and optimizer state to a '.keras' file."""
+    path = _path_arg(filepath, (MODEL_SUFFIX,), "model.save")
+    compile_config = None
+    if model.compiled:
+        compile_config = {"optimizer": optimizers.serialize(model.optimizer), "loss": losses.serialize(model.loss),
+                          "metrics": [_metric_name(m) for m in model._metric_specs]}
+    config = {"class_name": type(model).__name__, "config": model.get_config(), "compile_config": compile_config}
+    arrays = _layer_arrays(model)
+    optimizer_state = None
+    net = model._net
+    if net is not None and model.compiled:
+        slots = net.slots()
+        arrays += [(f"optimizer/slots/{s}", slot) for s, slot in enumerate(slots)]
+        optimizer_state = {"iterations": int(net.iterations), "nadam_u_product": float(net.nadam_u_product),
+                           "slots": len(slots)}
+    _write(path, "model", config, arrays, model._input_shape, optimizer_state, overwrite)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Write the layer weights (only) to a '.weights.h5' file (pyminidl's format, not HDF5)."""
+    path = _path_arg(filepath, (WEIGHTS_SUFFIX,), "save_weights")
+    if not model.built:
+        raise ValueError(f"Model {model.name!r} has no weights yet: build it (or fit it) before save_weights")
+    _write(path, "weights", None, _layer_arrays(model), model._input_shape, None, overwrite)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model written by `model.save('name.keras')`, compiled and with its optimizer state when it had them."""
+    from pyminidl.models import Sequential
+
+    path = _path_arg(filepath, (MODEL_SUFFIX,), "load_model")
+    if custom_objects:
+        raise ValueError(f"custom_objects is not supported by pyminidl (its files hold only built-in layers, "
+                         f"losses and optimizers), got {custom_objects!r}")
+    compile = _bool_arg("compile", compile)
+    with _guard(path):
+        meta, config, arrays, manifest = _read(path)
+        _expect(meta["kind"] == "model", path, "it holds only weights (saved with save_weights): create the "
+                "model and call model.load_weights(...) instead")
+        _expect(isinstance(config, dict) and config.get("class_name") == "Sequential"
+                and isinstance(config.get("config"), dict), path, "config.json does not describe a Sequential model")
+        model_config = config["config"]
+        layer_arrays = _check_architecture(model_config, arrays, path)
+        model = Sequential.from_config(model_config)
+        if layer_arrays:
+            _expect(model.built, path, "the file holds weights, but its config gives no input shape")
+            model.set_weights(layer_arrays)
+        compile_config = config.get("compile_config")
+        if compile and compile_config is not None:
+            _compile(model, compile_config, path)
+            if model.built:
+                _restore_optimizer(model, arrays, manifest.get("optimizer"), path)
+    return model
+
+
+def load_weights(model, filepath):
+    """Set the model's layer weights from a '.weights.h5' or '.keras' file, in layer order."""
+    path = _path_arg(filepath, (WEIGHTS_SUFFIX, MODEL_SUFFIX), "load_weights")
+    with _guard(path):
+        _meta, _config, arrays, manifest = _read(path)
+        saved = [(name, a) for name, a in arrays.items() if name.startswith("layers/")]
+        if not model.built and manifest.get("input_shape") is not None:
+            shape = _shape(manifest["input_shape"], "input_shape", path)
+            expected = _weight_shapes(model.layers, shape)  # checked before building allocates anything
+            _expect([a.shape for _, a in saved] == expected, path, f"its weight shapes "
+                    f"{[a.shape for _, a in saved]} do not fit model {model.name!r} ({expected})")
+            model.build((None,) + shape)
+        _expect(model.built, path, f"model {model.name!r} is not built and the file gives no input shape")
+        variables = model.weights
+        _expect(len(saved) == len(variables), path, f"it holds {len(saved)} weight arrays, but model "
+                f"{model.name!r} has {len(variables)} weights")
+        for var, (name, a) in zip(variables, saved):
+            _expect(tuple(var.shape) == a.shape, path, f"array {name!r} has shape {a.shape}, but the model's "
+                    f"weight {var.path!r} has shape {tuple(var.shape)}")
+        model.set_weights([a for _, a in saved])
+
+
+# --- writing ------------------------------------------------------------------------------------------
+def _layer_arrays(model):
+    out = []
+    for i, layer in enumerate(model.layers):
+        for name, var in zip(layer._weight_names(), layer.weights):
+            out.append((f"layers/{i}/{layer.name}/{name}", var.value))
+    return out
+
+
+def _write(path, kind, config, arrays, input_shape, optimizer_state, overwrite):
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} exists and overwrite=False")
+    entries, offset, chunks = [], 0, []
+    for name, a in arrays:
+        data = np.ascontiguousarray(a, dtype="<f4").tobytes()
+        entries.append({"name": name, "shape": list(np.shape(a)), "offset": offset})
+        chunks.append(data)
+        offset += len(data)
+    from pyminidl import __version__
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind, "pyminidl_version": __version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    manifest = {"dtype": "<f4", "arrays": entries, "optimizer": optimizer_state,
+                "input_shape": None if input_shape is None else list(input_shape)}
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("metadata.json", json.dumps(metadata, indent=1))
+                if config is not None:
+                    zf.writestr("config.json", json.dumps(config, indent=1))
+                zf.writestr("arrays.json", json.dumps(manifest, indent=1))
+                zf.writestr("arrays.bin", b"".join(chunks), compress_type=zipfile.ZIP_STORED)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+# --- reading ------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _guard(path):
+    """Whatever goes wrong while reading or rebuilding from a damaged file surfaces as one ValueError."""
+    try:
+        yield
+    except _BadFile:
+        raise
+    except Exception as e:  # zipfile, zlib, json and the constructors raise many types
+        raise _BadFile(f"Cannot load {path}: the file is damaged or not a pyminidl file "
+                       f"({type(e).__name__}: {e})") from e
+
+
+def _expect(condition, path, reason):
+    if not condition:
+        raise _BadFile(f"Cannot load {path}: {reason}")
+
+
+def _read(path):
+    """(metadata, config or None, {name: array}, manifest) from a file, every part checked."""
+    if not os.path.isfile(path):
+        raise _BadFile(f"File not found: filepath={path}. Please ensure the file is an accessible "
+                       f"'{MODEL_SUFFIX}' or '{WEIGHTS_SUFFIX}' file written by pyminidl.")
+    disk_size = os.path.getsize(path)
+    _expect(zipfile.is_zipfile(path), path, "it is not a zip archive, so not a pyminidl file")
+    with zipfile.ZipFile(path) as zf:
+        members = {info.filename: info for info in zf.infolist()}
+        meta = _read_json(zf, members, "metadata.json", path)
+        _check_metadata(meta, path)
+        config = _read_json(zf, members, "config.json", path) if meta["kind"] == "model" else None
+        manifest = _read_json(zf, members, "arrays.json", path)
+        _expect(isinstance(manifest, dict) and manifest.get("dtype") == "<f4", path,
+                "arrays.json is not a float32 array manifest")
+        info = members.get("arrays.bin")
+        _expect(info is not None, path, "arrays.bin is missing")
+        _expect(info.compress_type == zipfile.ZIP_STORED and info.file_size == info.compress_size <= disk_size,
+                path, "arrays.bin must be stored uncompressed and lie inside the file")
+        with zf.open(info) as f:
+            blob = f.read(info.file_size + 1)  # reading to the end also checks the CRC
+        _expect(len(blob) == info.file_size, path, "arrays.bin is truncated")
+    return meta, config, _arrays(manifest, blob, path), manifest
+
+
+def _read_json(zf, members, name, path):
+    info = members.get(name)
+    _expect(info is not None, path, f"{name} is missing, so it is not a pyminidl file")
+    _expect(info.file_size <= _MAX_JSON_BYTES, path, f"{name} claims {info.file_size} bytes, more than a "
+            "pyminidl file ever holds")
+    with zf.open(info) as f:
+        data = f.read(_MAX_JSON_BYTES + 1)
+    _expect(len(data) <= _MAX_JSON_BYTES, path, f"{name} is larger than {_MAX_JSON_BYTES} bytes")
+    return json.loads(data.decode("utf-8"))
+
+
+def _check_metadata(meta, path):
+    _expect(isinstance(meta, dict) and meta.get("format") == FORMAT, path,
+            "metadata.json does not say it is a pyminidl file")
+    version = meta.get("format_version")
+    _expect(isinstance(version, int) and not isinstance(version, bool), path,
+            f"format_version must be an integer, got {version!r}")
+    _expect(version <= FORMAT_VERSION, path, f"it was written by a newer pyminidl (format version {version}); "
+            f"this pyminidl reads format version {FORMAT_VERSION}: upgrade pyminidl")
+    _expect(version == FORMAT_VERSION, path, f"unsupported format version {version}")
+    _expect(meta.get("kind") in ("model", "weights"), path, f"unknown kind {meta.get('kind')!r}")
+
+
+def _arrays(manifest, blob, path):
+    entries = manifest.get("arrays")
+    _expect(isinstance(entries, list) and len(entries) <= _MAX_ARRAYS, path, "arrays.json has no array list")
+    out = {}
+    for entry in entries:
+        _expect(isinstance(entry, dict), path, f"arrays.json entry {entry!r:.80} is not an object")
+        name, offset = entry.get("name"), entry.get("offset")
+        _expect(isinstance(name, str) and name not in out, path, f"bad or repeated array name {name!r:.80}")
+        shape = _shape(entry.get("shape"), f"shape of {name}", path, allow_zero=True)
+        _expect(_is_int(offset) and offset >= 0, path, f"array {name!r} has a bad offset {offset!r:.80}")
+        count = math.prod(shape)
+        _expect(offset + 4 * count <= len(blob), path, f"array {name!r} of shape {shape} at byte {offset} "
+                f"runs past the end of arrays.bin ({len(blob)} bytes)")
+        data = np.frombuffer(blob, dtype="<f4", count=count, offset=offset) if count else np.zeros(0, "<f4")
+        out[name] = data.reshape(shape)
+    return out
+
+
+def _shape(value, what, path, allow_zero=False):
+    _expect(isinstance(value, list) and len(value) <= _MAX_NDIM
+            and all(_is_int(s) and (s > 0 or (allow_zero and s == 0)) for s in value), path,
+            f"{what} must be a list of at most {_MAX_NDIM} non-negative integers, got {value!r:.80}")
+    return tuple(value)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# --- rebuilding ---------------------------------------------------------------------------------------
+def _check_architecture(model_config, arrays, path):
+    """The layer arrays in file order, after checking they fit the config: nothing big is built before that."""
+    configs = model_config.get("layers")
+    _expect(isinstance(configs, list) and configs, path, "the model config has no layers")
+    layer_objs = [layers_module.deserialize(c) for c in configs]
+    shape = layer_objs[0]._declared_input_shape
+    build = model_config.get("build_input_shape")
+    if shape is None and build is not None:
+        _expect(isinstance(build, list) and len(build) >= 2 and build[0] is None, path,
+                f"build_input_shape must look like [null, 4], got {build!r:.80}")
+        shape = _shape(build[1:], "build_input_shape", path)
+    saved = [(name, a) for name, a in arrays.items() if name.startswith("layers/")]
+    expected = [] if shape is None else _weight_shapes(layer_objs, shape)
+    _expect(len(saved) == len(expected), path, f"the config needs {len(expected)} weight arrays, but the file "
+            f"holds {len(saved)}")
+    for want, (name, a) in zip(expected, saved):
+        _expect(a.shape == want, path, f"array {name!r} has shape {a.shape}, but the config needs {want}")
+    return [a for _, a in saved]
+
+
+def _weight_shapes(layer_list, feature_shape):
+    """The weight shapes a stack of layers gets for inputs of feature_shape (shape inference only)."""
+    shapes, shape = [], tuple(feature_shape)
+    for layer in layer_list:
+        layer._build(shape)
+        if isinstance(layer, layers_module.Dense):
+            shapes.append((shape[-1], layer.units))
+            if layer.use_bias:
+                shapes.append((layer.units,))
+        elif layer._weight_names():
+            raise ValueError(f"cannot check the weights of layer type {type(layer).__name__}")
+        shape = layer.output_shape[1:]
+    return shapes
+
+
+def _compile(model, compile_config, path):
+    _expect(isinstance(compile_config, dict), path, "compile_config is not an object")
+    metrics = compile_config.get("metrics") or []
+    _expect(isinstance(metrics, list) and all(isinstance(m, str) for m in metrics), path,
+            f"compile_config metrics must be a list of names, got {metrics!r:.80}")
+    model.compile(optimizer=optimizers.deserialize(compile_config.get("optimizer")),
+                  loss=losses.deserialize(compile_config.get("loss")), metrics=metrics)
+
+
+def _restore_optimizer(model, arrays, state, path):
+    if state is None:
+        return
+    net = model._net
+    _expect(isinstance(state, dict), path, "the optimizer state is not an object")
+    iterations, product, count = state.get("iterations"), state.get("nadam_u_product"), state.get("slots")
+    _expect(_is_int(iterations) and 0 <= iterations < 2**63, path, f"bad iteration count {iterations!r:.80}")
+    _expect(isinstance(product, (int, float)) and not isinstance(product, bool), path,
+            f"bad nadam_u_product {product!r:.80}")
+    slots = net.slots()
+    _expect(count == len(slots), path, f"the optimizer state has {count!r:.20} slots, but "
+            f"{type(model.optimizer).__name__} uses {len(slots)}")
+    for s, view in enumerate(slots):
+        a = arrays.get(f"optimizer/slots/{s}")
+        _expect(a is not None and a.shape == view.shape, path, f"optimizer slot {s} is missing or has the wrong "
+                f"shape (need {view.shape})")
+    for s, view in enumerate(slots):
+        view[...] = arrays[f"optimizer/slots/{s}"]
+    net.iterations = iterations
+    net.nadam_u_product = float(product)
+
+
+# --- arguments ----------------------------------------------------------------------------------------
+def _path_arg(filepath, suffixes, what):
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"{what}: filepath must be a string or path, got {filepath!r}")
+    path = os.fspath(filepath)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    if not path.endswith(suffixes):
+        hint = " pyminidl does not write HDF5 ('.h5') files." if path.endswith(".h5") else ""
+        raise ValueError(f"{what}: filepath must end in {' or '.join(repr(s) for s in suffixes)}, got "
+                         f"filepath={path!r}.{hint}")
+    return path
+
+
+def _bool_arg(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _metric_name(metric):
+    return metric if isinstance(metric, str) else metric.__name__
