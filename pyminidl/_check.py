@@ -5,6 +5,8 @@ import numbers
 
 import numpy as np
 
+MAX_SIZE = 2**31 - 1  # sizes and counts the C++ core holds in an int
+
 
 def integer(name, value, minimum=None, maximum=None):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pyminidl import _core, _check
+from pyminidl import _core, _check, data
 
 # name -> (C++ code, alpha). Keras 3's names plus the Keras 2 spellings the tutorials use.
 _ACTIVATIONS = {
@@ -50,7 +50,12 @@ def _make(name):
     code, alpha = _ACTIVATIONS[name]
 
     def activation(x):
-        x = np.asarray(x, dtype=np.float32)
+        if isinstance(x, np.ndarray) and x.size == 0 and (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            return np.zeros(x.shape, dtype=np.float32)  # nothing to compute
+        scalar = isinstance(x, (int, float, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
+        x = data.as_array([x] if scalar else x, "x").astype(np.float32)  # None, strings, ragged: clear errors
+        if scalar:
+            x = x.reshape(())
         flat = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
         return _core.act_forward(code, alpha, np.ascontiguousarray(flat)).reshape(x.shape)
 

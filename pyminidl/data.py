@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 
+from pyminidl import _check
+
 
 def as_array(value, name):
     """A numeric NumPy array from an array, a list or a scalar sequence; clear errors otherwise."""
@@ -81,8 +83,6 @@ def sample_weights(sample_weight, class_weight, y_raw, n):
         classes = np.argmax(y, axis=1) if (y.ndim == 2 and y.shape[1] > 1) else np.round(y.reshape(n, -1)[:, 0])
         w = np.ones(n, dtype=np.float32)
         for cls, weight in class_weight.items():
-            if not np.isfinite(weight):
-                raise ValueError(f"class_weight[{cls!r}] must be finite, got {weight!r}")
-            w[classes == cls] = weight
+            w[classes == cls] = _check.number(f"class_weight[{cls!r}]", weight)
         return w
     return None

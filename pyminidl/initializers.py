@@ -1,5 +1,7 @@
 """Weight initializers with Keras' formulas (KERAS_REFERENCE §2); they draw from NumPy's global generator."""
 
+import difflib
+
 import numpy as np
 
 from pyminidl import _check
@@ -149,7 +151,7 @@ _BY_NAME = {
 _BY_CLASS = {cls.__name__: cls for cls in set(_BY_NAME.values())}
 
 
-def get(identifier):
+def get(identifier, argument="initializer"):
     """An initializer from a Keras name ('glorot_uniform', 'GlorotUniform'), an instance or a callable."""
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
         return identifier
@@ -162,7 +164,9 @@ def get(identifier):
             return _BY_CLASS[identifier]()
         if identifier in _BY_NAME:
             return _BY_NAME[identifier]()
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Known names: "
+    close = difflib.get_close_matches(identifier, list(_BY_NAME), n=1) if isinstance(identifier, str) else []
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise ValueError(f"{argument}: could not interpret initializer identifier: {identifier!r}.{hint} Known names: "
                      f"{', '.join(sorted(_BY_NAME))}")
 
 

@@ -105,11 +105,11 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        self.units = _check.integer("units", units, minimum=1)
+        self.units = _check.integer("units", units, minimum=1, maximum=_check.MAX_SIZE)
         self.activation_name, self._act, self._alpha = activations.resolve(activation)
         self.use_bias = _check.boolean("use_bias", use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         for arg, value in (("kernel_regularizer", kernel_regularizer), ("bias_regularizer", bias_regularizer),
                            ("activity_regularizer", activity_regularizer),
                            ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)):
@@ -228,7 +228,7 @@ def _shape_arg(name, shape):
     if shape[0] is None and len(shape) > 1:
         raise ValueError(f"{name} excludes the batch axis: use {shape[1:]!r} instead of {shape!r}")
     for s in shape:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 < s <= _check.MAX_SIZE:
             raise ValueError(f"{name} must be a tuple of positive integers such as (4,), got {shape!r}")
     return tuple(int(s) for s in shape)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pyminidl import _check, _core
+from pyminidl import _check, _core, data
 
 
 class Loss:
@@ -25,11 +25,13 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Mean loss of a batch of predictions (probabilities, or logits with from_logits=True)."""
-        p = np.ascontiguousarray(np.asarray(y_pred, dtype=np.float32).reshape(len(y_pred), -1))
+        y_pred = data.as_array(y_pred, "y_pred")
+        p = np.ascontiguousarray(y_pred.reshape(len(y_pred), -1), dtype=np.float32)
+        y_true = data.as_array(y_true, "y_true")
+        if len(y_true) != len(p):
+            raise ValueError(f"y_true has {len(y_true)} samples but y_pred has {len(p)}")
         y = prepare_targets(self, y_true, p.shape[1], "y_true")
-        if len(y) != len(p):
-            raise ValueError(f"y_true has {len(y)} samples but y_pred has {len(p)}")
-        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
+        w = data.sample_weights(sample_weight, None, y_true, len(p))
         total, _ = _core.loss_batch(self._config(), _core.Act.linear, 0.0, p, p, y, w, 1.0)
         return np.float32(total / len(p))
 
@@ -162,7 +164,7 @@ def prepare_targets(loss, y, out_dim, name="y"):
         labels = y.astype(np.float64)
         bad = ~np.isfinite(labels) | (labels < 0) | (labels >= out_dim) | (labels != np.round(labels))
         if bad.any():
-            raise ValueError(f"{name}: class labels must be integers in [0, {out_dim}), got {y[bad][0]!r}")
+            raise ValueError(f"{name}: class labels must be integers in [0, {out_dim}), got {y[bad][0].item()!r}")
         return np.ascontiguousarray(labels, dtype=np.float32).reshape(-1, 1)
     if y.ndim == 1 and out_dim == 1:
         y = y.reshape(-1, 1)

@@ -10,11 +10,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def get_path(name):
     """Path of a shipped data file, e.g. get_path('x09.txt') for np.genfromtxt(path, skip_header=36)."""
-    path = DATA_DIR / name
-    if not isinstance(name, str) or "/" in name or "\\" in name or not path.is_file():
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name or not (DATA_DIR / name).is_file():
         known = sorted(p.name for p in DATA_DIR.iterdir() if p.suffix in (".txt", ".csv", ".gz"))
         raise ValueError(f"Unknown data file {name!r}; shipped files are {known}")
-    return str(path)
+    return str(DATA_DIR / name)
 
 
 def blood_fat_path():

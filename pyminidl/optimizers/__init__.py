@@ -34,7 +34,7 @@ class Optimizer:
         if len(given) > 1:
             raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set, got {given}")
         for key, value in clips.items():
-            setattr(self, key, None if value is None else _check.number(key, value))
+            setattr(self, key, None if value is None else _check.number(key, value, 0.0, low_open=True))
         self.name = name or unique_name(snake_case(type(self).__name__))
 
     # --- learning rate: a float or a schedule, assignable at any time (ReduceLROnPlateau does) ----

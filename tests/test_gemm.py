@@ -1,0 +1,180 @@
+"""pyminidl._core.gemm against a float64 NumPy reference: C = alpha * op(A) @ op(B) + beta * C."""
+
+import itertools
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from pyminidl import _core
+
+TRANSPOSES = list(itertools.product([False, True], repeat=2))
+EPS32 = np.finfo(np.float32).eps
+
+
+def operands(m, n, k, trans_a, trans_b, seed=0):
+    """Random float32 A, B stored as the flags say (A is k x m when trans_a, B is n x k when trans_b)."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-1, 1, (k, m) if trans_a else (m, k)).astype(np.float32)
+    b = rng.uniform(-1, 1, (n, k) if trans_b else (k, n)).astype(np.float32)
+    return a, b
+
+
+def check(m, n, k, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, seed=0):
+    a, b = operands(m, n, k, trans_a, trans_b, seed)
+    c0 = np.random.default_rng(seed + 1).uniform(-1, 1, (m, n)).astype(np.float32)
+    if beta == 0.0:
+        c0[...] = np.nan  # beta == 0 must overwrite C, never read it
+    c = c0.copy()
+    out = _core.gemm(a, b, c, trans_a=trans_a, trans_b=trans_b, alpha=alpha, beta=beta)
+    assert out.shape == (m, n) and out.dtype == np.float32
+
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    opa, opb = (a64.T if trans_a else a64), (b64.T if trans_b else b64)
+    c64 = np.zeros((m, n)) if beta == 0.0 else c0.astype(np.float64)
+    ref = alpha * (opa @ opb) + beta * c64
+    # Error bound of a float32 dot product of length k (plus the alpha/beta roundings), elementwise.
+    scale = abs(alpha) * (np.abs(opa) @ np.abs(opb)) + abs(beta) * np.abs(c64)
+    tol = (k + 3) * EPS32 * scale + 1e-30
+    err = np.abs(out.astype(np.float64) - ref)
+    assert np.all(err <= tol), (
+        f"m={m} n={n} k={k} trans_a={trans_a} trans_b={trans_b} alpha={alpha} beta={beta}: "
+        f"max error {err.max():.3g} at {np.unravel_index(np.argmax(err - tol), err.shape)}")
+    np.testing.assert_array_equal(out, c)  # c was updated in place
+    return out
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    n = _core.get_num_threads()
+    yield
+    _core.set_num_threads(n)
+
+
+# The tutorials' shapes (XOR 1x2x2, iris 32x4x32 and its backward passes) and other tiny ones: direct path.
+TINY = [(1, 1, 1), (1, 2, 2), (2, 1, 2), (4, 2, 1), (1, 8, 2), (32, 4, 32), (32, 3, 4), (4, 3, 32),
+        (32, 32, 32), (5, 7, 3), (3, 1, 9)]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", TINY)
+def test_tiny_shapes(m, n, k, trans_a, trans_b):
+    check(m, n, k, trans_a, trans_b)
+
+
+# Tails around the register tiles of every kernel (MR 14/6/4, NR 32/16/8) and the KC block (256).
+EDGES = [(13, 31, 33), (14, 32, 256), (15, 33, 257), (29, 65, 255), (28, 64, 513), (6, 16, 40),
+         (7, 17, 300), (5, 15, 1000), (33, 1, 100), (1, 100, 64), (43, 47, 511), (100, 2, 700)]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", EDGES)
+def test_edge_tails(m, n, k, trans_a, trans_b):
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=m + n + k)
+
+
+# Larger than one cache block in every direction: m > MC (336), n > NC (2048), k > KC; and the
+# MLP shapes of a 784-512-512-10 network with batch 256.
+LARGE = [(700, 2100, 300, False, False), (337, 2049, 520, True, True), (256, 512, 784, False, False),
+         (784, 512, 256, True, False), (256, 784, 512, False, True), (256, 10, 512, False, False),
+         (513, 257, 129, False, True)]
+
+
+@pytest.mark.parametrize("m,n,k,trans_a,trans_b", LARGE)
+def test_large_shapes(m, n, k, trans_a, trans_b):
+    check(m, n, k, trans_a, trans_b, alpha=1.0, beta=1.0)
+
+
+@pytest.mark.parametrize("alpha,beta", [(1.0, 0.0), (2.0, 0.0), (-0.5, 1.0), (1.0, -1.0), (0.3, 2.5),
+                                        (0.0, 0.5), (0.0, 0.0)])
+@pytest.mark.parametrize("m,n,k", [(3, 4, 5), (64, 48, 96), (200, 300, 270)])
+def test_alpha_beta(m, n, k, alpha, beta):
+    for trans_a, trans_b in TRANSPOSES:
+        check(m, n, k, trans_a, trans_b, alpha=alpha, beta=beta)
+
+
+def test_beta_zero_overwrites_nan():
+    for m, n, k in [(1, 2, 2), (300, 300, 300)]:
+        a, b = operands(m, n, k, False, False)
+        c = np.full((m, n), np.nan, np.float32)
+        _core.gemm(a, b, c, beta=0.0)
+        assert np.isfinite(c).all()
+
+
+@pytest.mark.parametrize("m,n,k", [(0, 3, 4), (3, 0, 4), (0, 0, 0), (3, 4, 0), (200, 300, 0)])
+def test_empty_dimensions(m, n, k):
+    a, b = operands(m, n, k, False, False)
+    c = np.full((m, n), 2.0, np.float32)
+    out = _core.gemm(a, b, c, beta=0.5)
+    np.testing.assert_array_equal(out, np.full((m, n), 1.0, np.float32))  # k = 0: C = beta * C
+    if m and n:
+        c[...] = np.nan
+        np.testing.assert_array_equal(_core.gemm(a, b, c, beta=0.0), np.zeros((m, n), np.float32))
+
+
+def test_non_contiguous_views():
+    rng = np.random.default_rng(5)
+    big_a = rng.uniform(-1, 1, (90, 140)).astype(np.float32)
+    big_b = rng.uniform(-1, 1, (150, 70)).astype(np.float32)
+    a, b = big_a[3:83:2, 5:125], big_b[10:130, 1:61]  # strided rows, offset columns
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(_core.gemm(a, b), ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", [(256, 512, 784), (700, 2100, 300), (30, 900, 600), (97, 101, 1003)])
+def test_bit_identical_across_thread_counts(m, n, k, trans_a, trans_b):
+    a, b = operands(m, n, k, trans_a, trans_b, seed=7)
+    c0 = np.random.default_rng(8).uniform(-1, 1, (m, n)).astype(np.float32)
+    results = []
+    for threads in (1, 2, 3):
+        _core.set_num_threads(threads)
+        assert _core.get_num_threads() == threads
+        results.append(_core.gemm(a, b, c0.copy(), trans_a=trans_a, trans_b=trans_b, alpha=0.9, beta=0.7))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_set_num_threads_rejects_zero():
+    with pytest.raises(ValueError, match="got 0"):
+        _core.set_num_threads(0)
+
+
+def test_kernel_name_and_peak():
+    assert _core.gemm_kernel_name() in ("avx512", "avx2", "portable")
+    assert _core.measure_peak_gflops(1) > 0.0
+
+
+# The lesser kernels run on this machine too when forced (PYMINIDL_GEMM_KERNEL); each gets its own
+# process because the kernel is chosen once, at the first call.
+SUBPROCESS_CHECK = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from pyminidl import _core
+    import test_gemm as t
+    if _core.gemm_kernel_name() != {name!r}:
+        print("UNSUPPORTED", _core.gemm_kernel_name()); sys.exit(0)
+    for m, n, k in t.TINY + t.EDGES:
+        for ta, tb in t.TRANSPOSES:
+            t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
+    for m, n, k, ta, tb in t.LARGE[:3]:
+        t.check(m, n, k, ta, tb, beta=0.0)
+        _core.set_num_threads(1); r1 = _core.gemm(*t.operands(m, n, k, ta, tb), trans_a=ta, trans_b=tb)
+        _core.set_num_threads(2); r2 = _core.gemm(*t.operands(m, n, k, ta, tb), trans_a=ta, trans_b=tb)
+        assert (r1 == r2).all()
+    print("OK")
+""")
+
+
+@pytest.mark.parametrize("name", ["avx2", "portable"])
+def test_forced_kernel(name):
+    code = SUBPROCESS_CHECK.format(tests=os.path.dirname(os.path.abspath(__file__)), name=name)
+    env = dict(os.environ, PYMINIDL_GEMM_KERNEL=name)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if proc.stdout.startswith("UNSUPPORTED"):
+        pytest.skip(f"this CPU cannot run the {name} kernel")
+    assert proc.stdout.strip().endswith("OK")
