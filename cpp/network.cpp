@@ -242,7 +242,11 @@ void Network::train_step(const float* x, const float* y, const float* w, int row
 }
 
 void Network::gather(const float* src, int cols, const int* idx, int rows, float* dst) const {
-    for (int r = 0; r < rows; ++r) std::copy(src + (long)idx[r] * cols, src + (long)(idx[r] + 1) * cols, dst + (long)r * cols);
+    for (int r = 0; r < rows; ++r) {  // a plain loop: rows of a few floats are too short for memmove
+        const float* s = src + (long)idx[r] * cols;
+        float* d = dst + (long)r * cols;
+        for (int c = 0; c < cols; ++c) d[c] = s[c];
+    }
 }
 
 void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
@@ -300,8 +304,7 @@ int Network::fit_epochs(const float* x, const float* y, const float* w, int n, i
     for (int e = 0; e < epochs; ++e) {
         begin_epoch(n, batch_size, shuffle_mode);
         train_batches(x, y, w, n, 0, batches_);
-        std::vector<double> logs = epoch_logs();
-        std::copy(logs.begin(), logs.end(), train_logs + (long)e * width);
+        for (int j = 0; j < width; ++j) train_logs[(long)e * width + j] = sums_[j] / seen_;
         if (val_n > 0) {
             std::vector<double> v = evaluate(vx, vy, vw, val_n, val_batch_size);
             std::copy(v.begin(), v.end(), val_logs + (long)e * width);
