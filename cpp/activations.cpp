@@ -1,5 +1,6 @@
 // Each activation's backward sits next to its forward; formulas follow Keras 3 (keras/src/activations).
 #include "activations.h"
+#include "simd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -114,6 +115,7 @@ void check_act(Act act) {
 
 }  // namespace
 
+PMDL_SIMD_CLONES
 void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
     check_act(act);
     long n = (long)rows * cols;
@@ -126,6 +128,7 @@ void act_forward(Act act, float alpha, const float* z, float* y, int rows, int c
     }
 }
 
+PMDL_SIMD_CLONES
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols) {
     check_act(act);

@@ -12,6 +12,10 @@
 
 namespace pmdl {
 
+// Parameter counts from which the optimizer update is split across threads (elementwise, so the
+// result does not depend on the split): below it a thread wake-up costs more than the pass.
+constexpr long kParallelUpdateMin = 1L << 17;
+
 Rng::Rng(uint64_t seed) {
     for (auto& v : s) {  // splitmix64 expands the seed into the state
         seed += 0x9E3779B97F4A7C15ull;
@@ -217,8 +221,19 @@ void Network::apply_gradients() {
             float* st[3] = {s[0] + t.offset, s[1] + t.offset, s[2] + t.offset};
             optimizer_update(opt_, k, params_.data() + t.offset, g + t.offset, st, t.size);
         }
-    } else {  // every rule is elementwise: one pass over all parameters
-        optimizer_update(opt_, k, params_.data(), g, s, n);
+    } else {  // every rule is elementwise: one pass over all parameters, in slices per thread when large
+        const int nt = n >= kParallelUpdateMin ? get_num_threads() : 1;
+        if (nt == 1) {  // no OpenMP call at all: even a serial parallel region costs a microsecond
+            optimizer_update(opt_, k, params_.data(), g, s, n);
+            ++iterations;
+            return;
+        }
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int t = 0; t < nt; ++t) {
+            const long lo = (n * t / nt) & ~15L, hi = t + 1 == nt ? n : (n * (t + 1) / nt) & ~15L;
+            float* st[3] = {s[0] + lo, s[1] + lo, s[2] + lo};
+            optimizer_update(opt_, k, params_.data() + lo, g + lo, st, hi - lo);
+        }
     }
     ++iterations;
 }

@@ -1,5 +1,6 @@
 // Update rules as Keras 3 writes them (keras/src/optimizers/*.py); see shared KERAS_REFERENCE.md §1.
 #include "optimizers.h"
+#include "simd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +65,7 @@ void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     }
 }
 
+PMDL_SIMD_CLONES
 void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,
                       float* const* s, long n) {
     const float lr = k.lr;

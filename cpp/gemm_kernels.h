@@ -1,0 +1,33 @@
+// Internal to gemm: the table each instruction-set file (gemm_avx512.cpp, gemm_avx2.cpp,
+// gemm_portable.cpp) exports, and that gemm.cpp picks from at run time.
+#pragma once
+
+namespace pmdl::detail {
+
+// One micro-kernel with the packing routines that feed it (their layouts depend on MR and NR).
+struct GemmKernel {
+    const char* name;
+    int mr, nr;  // register tile of C: MR rows x NR columns
+    // Pack op(A)[0:mc, 0:kc] into ceil(mc/MR) panels of MR x kc (column p holds MR consecutive
+    // rows, zero-padded). `a` points at op(A)(0,0); element (i,p) is a[i*lda+p], or a[p*lda+i] if trans.
+    void (*pack_a)(int mc, int kc, const float* a, long lda, bool trans, float* out);
+    // Pack op(B)[0:kc, 0:nc] into ceil(nc/NR) panels of kc x NR (row p holds NR columns,
+    // zero-padded). Element (p,j) is b[p*ldb+j], or b[j*ldb+p] if trans.
+    void (*pack_b)(int kc, int nc, const float* b, long ldb, bool trans, float* out);
+    // c[0:mr, 0:nc] = alpha * (a_panel . b_panel) + beta * c (beta == 0: c is not read).
+    // Full and partial tiles round the same way, so results do not depend on where tiles fall.
+    void (*micro)(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr,
+                  float alpha, float beta);
+    // Register-only FMA loop of `iters` iterations; returns the floating-point operations done.
+    double (*fma_loop)(long iters);
+    // Optional direct path for tiny products (n <= 64), same contract as pmdl::gemm;
+    // nullptr: gemm.cpp's plain loop is used.
+    void (*direct)(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, long lda,
+                   const float* b, long ldb, float beta, float* c, long ldc);
+};
+
+extern const GemmKernel kernel_avx512;
+extern const GemmKernel kernel_avx2;
+extern const GemmKernel kernel_portable;
+
+}  // namespace pmdl::detail

@@ -1,0 +1,9 @@
+// Run-time dispatch for plain loops: the compiler builds each function marked PMDL_SIMD_CLONES for
+// AVX-512, AVX2+FMA and baseline x86-64, and the loader picks one for the CPU (no -march=native).
+#pragma once
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PMDL_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PMDL_SIMD_CLONES
+#endif
