@@ -173,7 +173,9 @@ SUBPROCESS_CHECK = textwrap.dedent("""
 def test_forced_kernel(name):
     code = SUBPROCESS_CHECK.format(tests=os.path.dirname(os.path.abspath(__file__)), name=name)
     env = dict(os.environ, PYMINIDL_GEMM_KERNEL=name)
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    # cwd: the tests folder, so `python -c` imports the installed pyminidl, never the source tree.
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=os.path.dirname(os.path.abspath(__file__)))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     if proc.stdout.startswith("UNSUPPORTED"):
         pytest.skip(f"this CPU cannot run the {name} kernel")
