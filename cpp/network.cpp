@@ -9,12 +9,32 @@
 #include <string>
 
 #include "gemm.h"
+#include "simd.h"
 
 namespace pmdl {
 
 // Parameter counts from which the optimizer update is split across threads (elementwise, so the
 // result does not depend on the split): below it a thread wake-up costs more than the pass.
 constexpr long kParallelUpdateMin = 1L << 17;
+
+namespace {
+
+// Every row of out (rows x cols) = v: the bias, before X·W accumulates on top of it.
+PMDL_SIMD_CLONES
+void broadcast_rows(const float* __restrict v, float* __restrict out, int rows, int cols) {
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) out[(long)r * cols + c] = v[c];
+}
+
+// sum[c] = sum over rows of m[r][c]: the bias gradient (rows in order, so no thread dependence).
+PMDL_SIMD_CLONES
+void sum_rows(const float* __restrict m, float* __restrict sum, int rows, int cols) {
+    for (int c = 0; c < cols; ++c) sum[c] = 0.0f;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) sum[c] += m[(long)r * cols + c];
+}
+
+}  // namespace
 
 Rng::Rng(uint64_t seed) {
     for (auto& v : s) {  // splitmix64 expands the seed into the state
@@ -107,8 +127,7 @@ const float* Network::forward(const float* x, int rows, bool training) {
             case LayerKind::Dense: {
                 const float* W = params_.data() + kernel_at_[i];
                 if (bias_at_[i] >= 0) {  // start from the bias and accumulate X·W on top (beta = 1)
-                    const float* b = params_.data() + bias_at_[i];
-                    for (int r = 0; r < rows; ++r) std::copy(b, b + L.out, z + (long)r * L.out);
+                    broadcast_rows(params_.data() + bias_at_[i], z, rows, L.out);
                     gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 1.0f, z, L.out);
                 } else {
                     gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 0.0f, z, L.out);
@@ -161,12 +180,7 @@ void Network::backward(const float* x, int rows) {
                 float* gW = grads_.data() + kernel_at_[i];
                 gemm(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
                 if (bias_at_[i] >= 0) {
-                    float* gb = grads_.data() + bias_at_[i];
-                    std::fill(gb, gb + L.out, 0.0f);
-                    for (int r = 0; r < rows; ++r) {
-                        const float* d = dz + (long)r * L.out;
-                        for (int c = 0; c < L.out; ++c) gb[c] += d[c];
-                    }
+                    sum_rows(dz, grads_.data() + bias_at_[i], rows, L.out);
                 }
                 if (din) {
                     const float* W = params_.data() + kernel_at_[i];
@@ -230,6 +244,7 @@ void Network::apply_gradients() {
         }
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (int t = 0; t < nt; ++t) {
+            FlushDenormals flush;  // each OpenMP thread has its own floating-point mode
             const long lo = (n * t / nt) & ~15L, hi = t + 1 == nt ? n : (n * (t + 1) / nt) & ~15L;
             float* st[3] = {s[0] + lo, s[1] + lo, s[2] + lo};
             optimizer_update(opt_, k, params_.data() + lo, g + lo, st, hi - lo);
@@ -288,6 +303,7 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
 }
 
 void Network::train_batches(const float* x, const float* y, const float* w, int n, int first, int count) {
+    FlushDenormals flush;
     if (n != epoch_n_) throw std::invalid_argument("train_batches: sample count differs from begin_epoch");
     if (first < 0 || count < 0 || first + count > batches_) throw std::out_of_range("train_batches: batch range");
     const int in = input_dim(), yc = y_cols();
@@ -329,6 +345,7 @@ int Network::fit_epochs(const float* x, const float* y, const float* w, int n, i
 }
 
 std::vector<double> Network::evaluate(const float* x, const float* y, const float* w, int n, int batch_size) {
+    FlushDenormals flush;
     if (!compiled_) throw std::logic_error("the network must be compiled before evaluate");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
     ensure_capacity(std::min(batch_size, n));
@@ -347,6 +364,7 @@ std::vector<double> Network::evaluate(const float* x, const float* y, const floa
 }
 
 void Network::predict(const float* x, int n, int batch_size, float* out) {
+    FlushDenormals flush;
     if (n < 0 || batch_size <= 0) throw std::invalid_argument("predict: n and batch_size must be positive");
     ensure_capacity(std::min(batch_size, std::max(n, 1)));
     const int in = input_dim(), od = output_dim();

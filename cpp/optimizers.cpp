@@ -65,6 +65,81 @@ void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     }
 }
 
+namespace {
+
+// One loop per rule and flag combination: __restrict and no branch inside, so each vectorizes.
+using F = float* __restrict;
+using CF = const float* __restrict;
+
+inline void sgd(F w, CF g, long n, float lr) {
+    for (long i = 0; i < n; ++i) w[i] -= lr * g[i];
+}
+
+inline void sgd_momentum(F w, CF g, F v, long n, float lr, float mu, bool nesterov) {
+    if (nesterov) {
+        for (long i = 0; i < n; ++i) {
+            v[i] = mu * v[i] - lr * g[i];
+            w[i] += mu * v[i] - lr * g[i];
+        }
+    } else {
+        for (long i = 0; i < n; ++i) {
+            v[i] = mu * v[i] - lr * g[i];
+            w[i] += v[i];
+        }
+    }
+}
+
+// RMSprop with optional running mean of g (centered) and optional momentum; Keras puts eps inside the sqrt.
+template <bool kCentered, bool kMomentum>
+inline void rmsprop(F w, CF g, F sq, F avg, F mom, long n, float lr, float rho, float eps, float mu) {
+    for (long i = 0; i < n; ++i) {
+        sq[i] = rho * sq[i] + (1.0f - rho) * g[i] * g[i];
+        float den = sq[i];
+        if constexpr (kCentered) {
+            avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
+            den -= avg[i] * avg[i];
+        }
+        const float d = lr * g[i] / std::sqrt(den + eps);
+        if constexpr (kMomentum) {
+            mom[i] = mu * mom[i] + d;
+            w[i] -= mom[i];
+        } else {
+            w[i] -= d;
+        }
+    }
+}
+
+// Adam with the bias correction folded into alpha; eps is added to the uncorrected sqrt(v).
+template <bool kAmsgrad>
+inline void adam(F w, CF g, F m, F v, F vmax, long n, float alpha, float b1, float b2, float eps) {
+    for (long i = 0; i < n; ++i) {
+        m[i] += (1.0f - b1) * (g[i] - m[i]);
+        v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+        float vv = v[i];
+        if constexpr (kAmsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);
+        w[i] -= alpha * m[i] / (std::sqrt(vv) + eps);
+    }
+}
+
+inline void adagrad(F w, CF g, F acc, long n, float lr, float eps) {
+    for (long i = 0; i < n; ++i) {
+        acc[i] += g[i] * g[i];
+        w[i] -= lr * g[i] / std::sqrt(acc[i] + eps);
+    }
+}
+
+inline void nadam(F w, CF g, F m, F v, long n, float lr, float b1, float b2, float eps, float c_m, float c_g,
+                  float c_v) {
+    for (long i = 0; i < n; ++i) {
+        m[i] += (1.0f - b1) * (g[i] - m[i]);
+        v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+        const float m_hat = c_m * m[i] + c_g * g[i];
+        w[i] -= lr * m_hat / (std::sqrt(v[i] * c_v) + eps);
+    }
+}
+
+}  // namespace
+
 PMDL_SIMD_CLONES
 void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,
                       float* const* s, long n) {
@@ -74,77 +149,37 @@ void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w
         for (long i = 0; i < n; ++i) w[i] *= keep;
     }
     switch (cfg.kind) {
-        case Opt::SGD: {
-            if (cfg.momentum <= 0.0f) {
-                for (long i = 0; i < n; ++i) w[i] -= lr * g[i];
-                return;
-            }
-            const float mu = cfg.momentum;
-            float* v = s[0];
-            for (long i = 0; i < n; ++i) {
-                v[i] = mu * v[i] - lr * g[i];
-                w[i] += cfg.nesterov ? mu * v[i] - lr * g[i] : v[i];
-            }
+        case Opt::SGD:
+            if (cfg.momentum > 0.0f) sgd_momentum(w, g, s[0], n, lr, cfg.momentum, cfg.nesterov);
+            else sgd(w, g, n, lr);
             return;
-        }
         case Opt::RMSprop: {
+            const bool mom = cfg.momentum > 0.0f;
+            float* avg = cfg.centered ? s[mom ? 2 : 1] : nullptr;  // slots: s, [momentum], [average g]
             const float rho = cfg.rho, eps = cfg.epsilon, mu = cfg.momentum;
-            float* sq = s[0];
-            float* mom = mu > 0.0f ? s[1] : nullptr;
-            float* avg = cfg.centered ? s[mu > 0.0f ? 2 : 1] : nullptr;
-            for (long i = 0; i < n; ++i) {
-                sq[i] = rho * sq[i] + (1.0f - rho) * g[i] * g[i];
-                float den = sq[i];
-                if (avg) {
-                    avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
-                    den -= avg[i] * avg[i];
-                }
-                float d = lr * g[i] / std::sqrt(den + eps);  // Keras puts eps inside the sqrt here
-                if (mom) {
-                    mom[i] = mu * mom[i] + d;
-                    w[i] -= mom[i];
-                } else {
-                    w[i] -= d;
-                }
-            }
+            if (cfg.centered && mom) rmsprop<true, true>(w, g, s[0], avg, s[1], n, lr, rho, eps, mu);
+            else if (cfg.centered) rmsprop<true, false>(w, g, s[0], avg, nullptr, n, lr, rho, eps, mu);
+            else if (mom) rmsprop<false, true>(w, g, s[0], nullptr, s[1], n, lr, rho, eps, mu);
+            else rmsprop<false, false>(w, g, s[0], nullptr, nullptr, n, lr, rho, eps, mu);
             return;
         }
         case Opt::Adam:
         case Opt::AdamW: {
-            const float b1 = cfg.beta_1, b2 = cfg.beta_2, eps = cfg.epsilon;
             const double t = static_cast<double>(k.t);
-            const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow((double)b2, t)) /
-                                                   (1.0 - std::pow((double)b1, t)));
-            float *m = s[0], *v = s[1], *vmax = cfg.amsgrad ? s[2] : nullptr;
-            for (long i = 0; i < n; ++i) {
-                m[i] += (1.0f - b1) * (g[i] - m[i]);
-                v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
-                float vv = v[i];
-                if (vmax) vv = vmax[i] = std::max(vmax[i], v[i]);
-                w[i] -= alpha * m[i] / (std::sqrt(vv) + eps);  // eps on the uncorrected sqrt(v)
-            }
+            const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow((double)cfg.beta_2, t)) /
+                                                   (1.0 - std::pow((double)cfg.beta_1, t)));
+            if (cfg.amsgrad) adam<true>(w, g, s[0], s[1], s[2], n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
+            else adam<false>(w, g, s[0], s[1], nullptr, n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
             return;
         }
-        case Opt::Adagrad: {
-            float* acc = s[0];
-            for (long i = 0; i < n; ++i) {
-                acc[i] += g[i] * g[i];
-                w[i] -= lr * g[i] / std::sqrt(acc[i] + cfg.epsilon);
-            }
+        case Opt::Adagrad:
+            adagrad(w, g, s[0], n, lr, cfg.epsilon);
             return;
-        }
         case Opt::Nadam: {
-            const float b1 = cfg.beta_1, b2 = cfg.beta_2, eps = cfg.epsilon;
             const float c_g = static_cast<float>((1.0 - k.nadam_u_t) / (1.0 - k.nadam_prod_t));
             const float c_m = static_cast<float>(k.nadam_u_t1 / (1.0 - k.nadam_prod_t1));
-            const float c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)b2, (double)k.t)));
-            float *m = s[0], *v = s[1];
-            for (long i = 0; i < n; ++i) {
-                m[i] += (1.0f - b1) * (g[i] - m[i]);
-                v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
-                float m_hat = c_m * m[i] + c_g * g[i];
-                w[i] -= lr * m_hat / (std::sqrt(v[i] * c_v) + eps);
-            }
+            const float c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)cfg.beta_2, (double)k.t)));
+            nadam(w, g, s[0], s[1], n, lr, cfg.beta_1, cfg.beta_2, cfg.epsilon, c_m, c_g, c_v);
             return;
         }
     }

@@ -9,7 +9,7 @@ import numpy as np
 
 import pyminidl as tf
 from pyminidl.utils import to_categorical, train_test_split
-from _plotting import history_figure, parse_args, plt, save
+from _plotting import history_figure, parse_args, pyplot, save
 
 SEED = 0
 
@@ -51,6 +51,7 @@ def main(argv=None):
     curves = history_figure(history, args.out / "digits_training.png", metrics=["loss", "accuracy"],
                             title="Digits: training and validation curves")
 
+    plt = pyplot()
     fig, axes = plt.subplots(2, 8, figsize=(10, 3.2))
     for ax, image, guess, truth in zip(axes.ravel(), X_test, predicted, actual):
         ax.imshow(image.reshape(8, 8), cmap="gray_r")

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 import pyminidl as tf
-from _plotting import history_figure, parse_args, plt, save
+from _plotting import history_figure, parse_args, pyplot, save
 
 SEED = 0
 
@@ -59,6 +59,7 @@ def main(argv=None):
                                title="Blood fat regression: training loss (MSE)")
 
     # Figure 2: the data as a 3-D scatter with the fitted plane.
+    plt = pyplot()
     fig = plt.figure(figsize=(7, 5.5))
     ax = fig.add_subplot(projection="3d")
     ax.scatter(X[:, 0], X[:, 1], y, color="tab:red", label="data")
