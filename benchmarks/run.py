@@ -27,7 +27,6 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
 
 import pyminidl  # noqa: E402
 from pyminidl import _core  # noqa: E402

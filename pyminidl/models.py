@@ -11,8 +11,8 @@ from pyminidl import optimizers, progress
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
+from pyminidl.training import Trainer
 
-_CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callbacks, Ctrl-C
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
 
 
@@ -295,7 +295,7 @@ class Sequential:
         self.stop_training = False
         self.history = history
         cbs.on_train_begin()
-        _Trainer(self, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq).run(
+        Trainer(self, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq).run(
             initial_epoch, epochs)
         cbs.on_train_end()
         return history
@@ -421,95 +421,6 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
-
-
-class _Trainer:
-    """The epoch loop of fit: C++ runs chunks of about 0.1 s; Python reports between them."""
-
-    def __init__(self, model, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq):
-        self.model, self.cbs, self.net = model, cbs, model._net
-        self.x, self.y, self.w, self.val = x, y, w, val
-        self.batch_size, self.val_batch, self.shuffle_mode = batch_size, val_batch, shuffle_mode
-        self.validation_freq = validation_freq
-        self.warned = False
-
-    def run(self, first_epoch, epochs):
-        epoch = first_epoch
-        epoch_seconds = None  # measured; decides whether whole epochs fit in one chunk
-        whole_epochs_ok = not self.cbs.needs_batches and not self.cbs.needs_epochs and self.validation_freq == 1
-        while epoch < epochs and not self.model.stop_training:
-            if whole_epochs_ok and epoch_seconds is not None and epoch_seconds < _CHUNK_SECONDS / 2:
-                count = max(1, min(epochs - epoch, int(_CHUNK_SECONDS / max(epoch_seconds, 1e-7))))
-                epoch_seconds = self._run_epochs(epoch, count)
-                epoch += count
-            else:
-                epoch_seconds = self._run_one_epoch(epoch)
-                epoch += 1
-
-    def _run_epochs(self, first, count):
-        """Several whole epochs in one C++ call; their logs are replayed to the callbacks afterwards."""
-        vx, vy, vw = self.val if self.val is not None else (None, None, None)
-        start = time.perf_counter()
-        train, val = self.net.fit_epochs(self.x, self.y, self.w, self.batch_size, count, self.shuffle_mode,
-                                         vx, vy, vw, self.val_batch)
-        seconds = (time.perf_counter() - start) / count
-        history = self.cbs.callbacks[0] if len(self.cbs.callbacks) == 1 else None
-        if isinstance(history, callbacks_module.History) and np.all(np.isfinite(train[:, 0])):
-            # Nothing but History listens: record the chunk in bulk (per-epoch Python would dominate XOR).
-            keys = ["loss"] + self.model._metric_keys
-            columns = [(k, train[:, j]) for j, k in enumerate(keys)]
-            if self.val is not None:
-                columns += [("val_" + k, val[:, j]) for j, k in enumerate(keys)]
-            history.record_epochs(range(first, first + count), columns)
-            return seconds
-        for i in range(count):
-            self.cbs.on_epoch_begin(first + i)
-            logs = self.model._logs(train[i])
-            if self.val is not None:
-                logs.update(self.model._logs(val[i], "val_"))
-            self._finish_epoch(first + i, logs, seconds)
-        return seconds
-
-    def _run_one_epoch(self, epoch):
-        net, cbs = self.net, self.cbs
-        start = time.perf_counter()
-        cbs.on_epoch_begin(epoch)
-        net.begin_epoch(len(self.x), self.batch_size, self.shuffle_mode)
-        batches, b, chunk = net.epoch_batches, 0, 1
-        while b < batches:
-            if cbs.needs_batches:
-                cbs.on_train_batch_begin(b)
-                net.train_batches(self.x, self.y, self.w, b, 1)
-                cbs.on_train_batch_end(b, self.model._logs(net.epoch_logs()))
-                b += 1
-                if self.model.stop_training:
-                    break
-                continue
-            count = min(chunk, batches - b)
-            t0 = time.perf_counter()
-            net.train_batches(self.x, self.y, self.w, b, count)
-            per_batch = (time.perf_counter() - t0) / count
-            b += count
-            chunk = max(1, int(_CHUNK_SECONDS / max(per_batch, 1e-7)))
-        logs = self.model._logs(net.epoch_logs())
-        if self.val is not None and (epoch + 1) % self.validation_freq == 0:
-            vx, vy, vw = self.val
-            cbs.on_test_begin()
-            val_logs = self.model._logs(net.evaluate(vx, vy, vw, self.val_batch), "val_")
-            cbs.on_test_end(val_logs)
-            logs.update(val_logs)
-        seconds = time.perf_counter() - start
-        self._finish_epoch(epoch, logs, seconds)
-        return seconds
-
-    def _finish_epoch(self, epoch, logs, seconds):
-        if not self.warned and not self.model.stop_training and not math.isfinite(logs["loss"]):  # not when stopped
-            self.warned = True
-            warnings.warn(f"The loss became {logs['loss']} in epoch {epoch + 1}: training diverged or the data "
-                          "holds NaN/inf (use callbacks.TerminateOnNaN to stop)", RuntimeWarning, stacklevel=5)
-        self.model._epoch_seconds = seconds
-        self.cbs.on_epoch_end(epoch, logs)
-        self.model._epoch_seconds = None
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

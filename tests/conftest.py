@@ -1,6 +1,5 @@
 """Shared test setup: every test starts from fresh automatic names and a fixed seed."""
 
-import numpy as np
 import pytest
 
 import pyminidl

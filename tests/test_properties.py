@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import pyminidl
-from pyminidl import _core, layers, losses
+from pyminidl import _core, layers
 
 EPS32 = float(np.finfo(np.float32).eps)
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
