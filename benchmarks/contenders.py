@@ -26,20 +26,15 @@ class Contender:
         pass
 
 
-class Pyminidl(Contender):
-    name = "pyminidl"
+class KerasLike(Contender):
+    """The tutorial code itself: `tf.keras.Sequential`, compile, fit, predict. `tf` is pyminidl or TensorFlow."""
 
-    def available(self):
-        import pyminidl
-        return True, pyminidl.__version__
-
-    def set_threads(self, n):
-        import pyminidl
-        pyminidl.set_num_threads(n)
+    def _tf(self):
+        raise NotImplementedError
 
     def _model(self, w, weights):
-        import pyminidl as tf
-        model = tf.keras.Sequential([tf.keras.layers.Input((w.inputs,))] +
+        tf = self._tf()
+        model = tf.keras.Sequential([tf.keras.Input((w.inputs,))] +
                                     [tf.keras.layers.Dense(u, activation=a) for u, a in w.layers])
         model.set_weights(weights)
         model.compile(optimizer=getattr(tf.keras.optimizers, OPT_CLASS[w.optimizer])(**w.opt_args), loss=w.loss)
@@ -51,7 +46,23 @@ class Pyminidl(Contender):
 
     def predict_runner(self, w, weights, x):
         model = self._model(w, weights)
-        return lambda: model.predict(x)
+        return lambda: model.predict(x, verbose=0)
+
+
+class Pyminidl(KerasLike):
+    name = "pyminidl"
+
+    def available(self):
+        import pyminidl
+        return True, pyminidl.__version__
+
+    def set_threads(self, n):
+        import pyminidl
+        pyminidl.set_num_threads(n)
+
+    def _tf(self):
+        import pyminidl
+        return pyminidl
 
 
 class NumPy(Contender):
@@ -150,7 +161,7 @@ class Torch(Contender):
         return call
 
 
-class TfKeras(Contender):
+class TfKeras(KerasLike):
     """tf.keras as the tutorials use it (its first fit of a new model includes tracing, as a user's does)."""
 
     name = "tf.keras"
@@ -172,21 +183,9 @@ class TfKeras(Contender):
         except RuntimeError:  # already initialised
             pass
 
-    def _model(self, w, weights):
-        import tensorflow as tf
-        model = tf.keras.Sequential([tf.keras.Input((w.inputs,))] +
-                                    [tf.keras.layers.Dense(u, activation=a) for u, a in w.layers])
-        model.set_weights(weights)
-        model.compile(optimizer=getattr(tf.keras.optimizers, OPT_CLASS[w.optimizer])(**w.opt_args), loss=w.loss)
-        return model
-
-    def fit_runner(self, w, weights, x, y):
-        model = self._model(w, weights)
-        return lambda: model.fit(x, y, batch_size=w.batch_size, epochs=w.epochs, verbose=0, shuffle=True)
-
-    def predict_runner(self, w, weights, x):
-        model = self._model(w, weights)
-        return lambda: model.predict(x, verbose=0)
+    def _tf(self):
+        import tensorflow
+        return tensorflow
 
 
 ALL = [Pyminidl(), NumPy(), Torch(), TfKeras()]

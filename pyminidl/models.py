@@ -229,6 +229,17 @@ class Sequential:
             self._ensure_built(raw.shape, name)
         return data.features(x, name, self._input_shape)
 
+    def _training_arrays(self, what, x, y, sample_weight, class_weight):
+        """x, raw y, prepared y and per-sample weights for fit/evaluate; NaN/inf in the data warn."""
+        if y is None:
+            raise ValueError(f"{what}() needs targets: y must be an array of numbers, got None")
+        x = self._inputs(x)
+        y_raw, y = self._targets(y, len(x))
+        w = data.sample_weights(sample_weight, class_weight, y_raw, len(x))
+        data.check_finite(x, "x")
+        data.check_finite(y, "y")
+        return x, y_raw, y, w
+
     def _targets(self, y, n, name="y"):
         y_raw = data.as_array(y, name)
         if len(y_raw) != n:
@@ -253,14 +264,7 @@ class Sequential:
         verbose = _verbosity(verbose, default=1)
         validation_freq = _check.integer("validation_freq", validation_freq, minimum=1)
         shuffle_mode = _shuffle_mode(shuffle)
-        if y is None:
-            raise ValueError("fit() needs targets: y must be an array of numbers, got None")
-
-        x = self._inputs(x)
-        y_raw, y = self._targets(y, len(x))
-        w = data.sample_weights(sample_weight, class_weight, y_raw, len(x))
-        data.check_finite(x, "x")
-        data.check_finite(y, "y")
+        x, y_raw, y, w = self._training_arrays("fit", x, y, sample_weight, class_weight)
 
         val = None
         if validation_data is not None:
@@ -325,13 +329,7 @@ class Sequential:
         batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
                                                                      maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=1)
-        if y is None:
-            raise ValueError("evaluate() needs targets: y must be an array of numbers, got None")
-        x = self._inputs(x)
-        y_raw, y = self._targets(y, len(x))
-        w = data.sample_weights(sample_weight, None, y_raw, len(x))
-        data.check_finite(x, "x")
-        data.check_finite(y, "y")
+        x, _, y, w = self._training_arrays("evaluate", x, y, sample_weight, None)
         cbs = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": verbose, "steps": None})
         cbs.on_test_begin()
         start = time.perf_counter()
