@@ -66,6 +66,25 @@ py::list tensor_views(py::object self, float* base) {
     return out;
 }
 
+// Network::predict into a new (n, output_dim) array, x already checked.
+FloatArray predict(Network& n, const FloatArray& x, int batch_size) {
+    FloatArray out({x.shape(0), (py::ssize_t)n.output_dim()});
+    const int N = as_int(x.shape(0), "n");
+    const float* px = x.data();
+    float* po = out.mutable_data();
+    std::unique_lock<std::mutex> lock(n.mutex, std::defer_lock);
+    // Tiny work keeps the GIL (a release/re-take costs more), unless another thread holds the network.
+    if ((long)N * n.num_params() < kReleaseGilAbove && lock.try_lock()) {
+        n.predict(px, N, batch_size, po);
+    } else {
+        py::gil_scoped_release release;
+        lock.lock();
+        n.predict(px, N, batch_size, po);
+        lock.unlock();
+    }
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -293,20 +312,14 @@ PYBIND11_MODULE(_core, m) {
         }, py::arg("x"), py::arg("y"), py::arg("w") = py::none(), py::arg("batch_size") = 32)
         .def("predict", [](Network& n, FloatArray x, long batch_size) {
             check_2d(x, "x", -1, n.input_dim());
-            FloatArray out({x.shape(0), (py::ssize_t)n.output_dim()});
-            const int N = as_int(x.shape(0), "n"), B = as_int(batch_size, "batch_size");
-            const float* px = x.data();
-            float* po = out.mutable_data();
-            std::unique_lock<std::mutex> lock(n.mutex, std::defer_lock);
-            // Tiny work keeps the GIL (a release/re-take costs more), unless another thread holds the network.
-            if ((long)N * n.num_params() < kReleaseGilAbove && lock.try_lock()) {
-                n.predict(px, N, B, po);
-            } else {
-                py::gil_scoped_release release;
-                lock.lock();
-                n.predict(px, N, B, po);
-                lock.unlock();
-            }
-            return out;
-        }, py::arg("x"), py::arg("batch_size") = 32);
+            return predict(n, x, as_int(batch_size, "batch_size"));
+        }, py::arg("x"), py::arg("batch_size") = 32)
+        // model.predict's fast path: a float32 C-contiguous (n, input_dim) array with n > 0 is predicted
+        // with no conversion; anything else returns None and Python takes the checked path.
+        .def("predict_fast", [](Network& n, py::handle x, long batch_size) -> py::object {
+            if (!py::isinstance<FloatArray>(x)) return py::none();
+            auto a = py::reinterpret_borrow<FloatArray>(x);
+            if (a.ndim() != 2 || a.shape(0) == 0 || a.shape(1) != n.input_dim()) return py::none();
+            return predict(n, a, as_int(batch_size, "batch_size"));
+        }, py::arg("x"), py::arg("batch_size"));
 }

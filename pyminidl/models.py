@@ -348,10 +348,10 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs for x as a float32 array of shape (n, units)."""
-        net = self._net
-        if (net is not None and type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 2
-                and x.shape[1] == net.input_dim and x.shape[0] > 0 and batch_size is None and not verbose):
-            return net.predict(x, _PREDICT_BATCH)  # fast path: nothing to convert
+        if self._net is not None and batch_size is None and not verbose:
+            out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
+            if out is not None:
+                return out
         batch_size = _PREDICT_BATCH if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
                                                                                  maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=0)
