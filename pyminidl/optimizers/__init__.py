@@ -2,6 +2,8 @@
 
 import warnings
 
+import numpy as np
+
 from pyminidl import _check, _core
 from pyminidl.backend import snake_case, unique_name
 from pyminidl.optimizers import schedules
@@ -40,8 +42,6 @@ class Optimizer:
     # --- learning rate: a float or a schedule, assignable at any time (ReduceLROnPlateau does) ----
     @property
     def learning_rate(self):
-        if isinstance(self._learning_rate, LearningRateSchedule):
-            return self._learning_rate
         return self._learning_rate
 
     @learning_rate.setter
@@ -50,7 +50,7 @@ class Optimizer:
             self._learning_rate = value
         else:
             value = _check.number("learning_rate", value, 0.0)
-            self._learning_rate = float(_float32(value))
+            self._learning_rate = float(np.float32(value))  # Keras keeps it in a float32 variable
         self._push()
 
     lr = learning_rate  # Keras 2 spelling
@@ -233,8 +233,3 @@ def deserialize(config):
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer in config: {config!r:.200}") from None
     return cls.from_config(config.get("config", {}))
-
-
-def _float32(value):
-    import numpy as np
-    return np.float32(value)
