@@ -92,10 +92,15 @@ Network::Network(std::vector<LayerSpec> layers, uint64_t seed) : layers_(std::mo
 void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt) {
     if (loss.kind == Loss::SparseCategoricalCrossentropy && output_dim() < 2)
         throw std::invalid_argument("sparse categorical cross-entropy needs at least 2 outputs");
+    // Validate everything before changing anything: a bad code must not reach the (threaded) update.
+    const int slots = optimizer_slots(opt);  // throws for an unknown optimizer
+    if (opt.schedule == Schedule::PiecewiseConstantDecay && opt.values.size() != opt.boundaries.size() + 1)
+        throw std::invalid_argument("piecewise constant decay needs one more value than boundaries");
+    learning_rate_at(opt, 0);  // throws for an unknown schedule
     loss_ = loss;
     metrics_ = metrics;
     opt_ = opt;
-    slots_ = optimizer_slots(opt_);
+    slots_ = slots;
     for (int s = 0; s < 3; ++s) std::fill(state_[s].begin(), state_[s].end(), optimizer_slot_init(opt_, s));
     iterations = 0;
     nadam_u_product = 1.0;
