@@ -3,6 +3,7 @@
 import csv
 import math
 import os
+import sys
 import time
 import warnings
 
@@ -116,15 +117,26 @@ class ProgbarLogger(Callback):
 
     _pyminidl_builtin = True
 
-    def __init__(self, verbose=1):
+    def __init__(self, verbose=1, stream=None):
         super().__init__()
         self.verbose = verbose
+        self.stream = stream  # None: sys.stdout at the time of printing
         self._start = None
+        self._live_width = 0  # width of the bar being redrawn in place, 0 when none
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
         if self.params.get("epochs", 1) > 1:
-            progress.write_line(f"Epoch {epoch + 1}/{self.params['epochs']}")
+            progress.write_line(f"Epoch {epoch + 1}/{self.params['epochs']}", self.stream)
+
+    def update(self, step, logs):
+        """Redraw the bar during an epoch, as Keras does on a terminal (fit calls it every ~0.1 s)."""
+        stream = self.stream or sys.stdout
+        if self.verbose != 1 or not getattr(stream, "isatty", lambda: False)():
+            return
+        steps = self.params.get("steps") or 1
+        line = progress.bar_line(step, steps, time.perf_counter() - self._start, logs)
+        self._live_width = max(self._live_width, progress.redraw(line, stream))
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = getattr(self.model, "_epoch_seconds", None)
@@ -132,9 +144,10 @@ class ProgbarLogger(Callback):
             seconds = time.perf_counter() - (self._start or time.perf_counter())
         steps = self.params.get("steps") or 1
         if self.verbose == 1:
-            progress.write_line(progress.bar_line(steps, steps, seconds, logs or {}))
+            progress.write_line(progress.bar_line(steps, steps, seconds, logs or {}), self.stream, self._live_width)
         elif self.verbose == 2:
-            progress.write_line(progress.epoch_line(steps, seconds, logs or {}))
+            progress.write_line(progress.epoch_line(steps, seconds, logs or {}), self.stream)
+        self._live_width = 0
 
 
 # --- monitoring helpers shared by EarlyStopping, ModelCheckpoint and ReduceLROnPlateau ---------------

@@ -17,13 +17,26 @@ def format_time_per_unit(seconds, unit):
     return f"{seconds * 1e6:.0f}us/{unit}"
 
 
+def format_eta(seconds):
+    if seconds > 3600:
+        return f"{seconds // 3600:.0f}:{(seconds % 3600) // 60:02.0f}:{seconds % 60:02.0f}"
+    if seconds > 60:
+        return f"{seconds // 60:.0f}:{seconds % 60:02.0f}"
+    return f"{seconds:.0f}s"
+
+
 def bar_line(current, total, elapsed, logs):
-    """`3/3 [==============================] - 0s 2ms/step - loss: 0.6931 - accuracy: 0.5000`."""
+    """`3/3 [==============================] - 0s 2ms/step - loss: 0.6931 - accuracy: 0.5000`; while the epoch
+    runs (current < total): `1/3 [=========>....................] - ETA: 2s - loss: 0.6931`."""
     digits = len(str(total))
     filled = int(BAR_WIDTH * current / total)
     bar = "=" * max(filled - 1, 0) + ((">" if current < total else "=") if filled > 0 else "")
     bar += "." * (BAR_WIDTH - filled)
-    text = f"{current:>{digits}}/{total} [{bar}] - {elapsed:.0f}s {format_time_per_unit(elapsed / max(current, 1), 'step')}"
+    if current < total:
+        timing = f"ETA: {format_eta(elapsed / max(current, 1) * (total - current))}"
+    else:
+        timing = f"{elapsed:.0f}s {format_time_per_unit(elapsed / max(current, 1), 'step')}"
+    text = f"{current:>{digits}}/{total} [{bar}] - {timing}"
     return text + "".join(f" - {k}: {format_value(v)}" for k, v in logs.items())
 
 
@@ -34,7 +47,18 @@ def epoch_line(steps, elapsed, logs):
     return text + f" - {format_time_per_unit(elapsed, 'epoch')} - {format_time_per_unit(elapsed / steps, 'step')}"
 
 
-def write_line(text, stream=None):
+def write_line(text, stream=None, redraw_width=0):
+    """Print a line; redraw_width > 0 first overwrites a live line of that width (the terminal's '\\r')."""
     stream = stream or sys.stdout
+    if redraw_width:
+        text = "\r" + text.ljust(redraw_width)
     stream.write(text + "\n")
     stream.flush()
+
+
+def redraw(text, stream=None):
+    """Replace the live line with `text`, without ending it; returns its width."""
+    stream = stream or sys.stdout
+    stream.write("\r" + text)
+    stream.flush()
+    return len(text)

@@ -17,7 +17,7 @@ _CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callba
 
 
 class Trainer:
-    """The epoch loop of fit: C++ runs chunks of about 0.1 s; Python reports between them."""
+    """One fit: the arrays, the callbacks and the loop over epochs."""
 
     def __init__(self, model, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq):
         self.model, self.cbs, self.net = model, cbs, model._net
@@ -25,6 +25,8 @@ class Trainer:
         self.batch_size, self.val_batch, self.shuffle_mode = batch_size, val_batch, shuffle_mode
         self.validation_freq = validation_freq
         self.warned = False
+        bars = [cb for cb in cbs.callbacks if isinstance(cb, callbacks_module.ProgbarLogger)]
+        self.progbar = bars[0] if bars else None  # redraws its bar between chunks of a long epoch
 
     def run(self, first_epoch, epochs):
         epoch = first_epoch
@@ -69,12 +71,17 @@ class Trainer:
         cbs.on_epoch_begin(epoch)
         net.begin_epoch(len(self.x), self.batch_size, self.shuffle_mode)
         batches, b, chunk = net.epoch_batches, 0, 1
+        shown = start  # when the bar was last redrawn (per-batch path)
         while b < batches:
             if cbs.needs_batches:
                 cbs.on_train_batch_begin(b)
                 net.train_batches(self.x, self.y, self.w, b, 1)
-                cbs.on_train_batch_end(b, self.model._logs(net.epoch_logs()))
+                logs = self.model._logs(net.epoch_logs())
+                cbs.on_train_batch_end(b, logs)
                 b += 1
+                if self.progbar is not None and b < batches and time.perf_counter() - shown > _CHUNK_SECONDS:
+                    shown = time.perf_counter()
+                    self.progbar.update(b, logs)
                 if self.model.stop_training:
                     break
                 continue
@@ -84,6 +91,8 @@ class Trainer:
             per_batch = (time.perf_counter() - t0) / count
             b += count
             chunk = max(1, int(_CHUNK_SECONDS / max(per_batch, 1e-7)))
+            if self.progbar is not None and b < batches:
+                self.progbar.update(b, self.model._logs(net.epoch_logs()))
         logs = self.model._logs(net.epoch_logs())
         if self.val is not None and (epoch + 1) % self.validation_freq == 0:
             vx, vy, vw = self.val

@@ -1,7 +1,9 @@
 """utils (to_categorical, train_test_split, set_random_seed) and the Keras-shaped surface the tutorials print:
 summary(), fit's progress lines, History, evaluate/predict return types, model.weights and get/set_weights."""
 
+import io
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -400,3 +402,32 @@ def test_set_weights_errors_leave_weights_untouched():
     layer.set_weights([np.ones((2, 2)), np.full(2, 0.5)])
     np.testing.assert_array_equal(model.weights[0].numpy(), np.ones((2, 2)))
     np.testing.assert_array_equal(model.get_weights()[1], [0.5, 0.5])
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_1_redraws_a_live_bar_on_a_terminal(monkeypatch):
+    """On a terminal, a long epoch shows Keras' running bar ('ETA') before the final line replaces it."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    x = np.random.RandomState(0).rand(120000, 64).astype(np.float32)
+    model = tf.Sequential([tf.layers.Dense(256, activation="relu", input_shape=(64,)), tf.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=1)
+    text = terminal.getvalue()
+    live = re.findall(r"\r *(\d+)/15000 \[[=>.]{30}\] - ETA: \d+s - loss: [0-9.e+-]+", text)
+    assert live, text[:500]
+    assert all(0 < int(n) < 15000 for n in live)
+    final = text.rsplit("\r", 1)[-1]
+    assert re.match(r"15000/15000 \[={30}\] - \d+s \d+us/step - loss: [0-9.e+-]+ *\n$", final), final
+
+
+def test_verbose_1_prints_no_live_bar_when_not_a_terminal(capsys):
+    x = np.random.RandomState(0).rand(64, 4).astype(np.float32)
+    model = tf.Sequential([tf.layers.Dense(1, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x[:, :1], epochs=1, verbose=1)
+    assert "\r" not in capsys.readouterr().out
