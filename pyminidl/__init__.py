@@ -6,7 +6,7 @@
 
 from pyminidl import _core
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
-from pyminidl import optimizers, random, utils
+from pyminidl import nn, optimizers, random, utils
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Sequential
@@ -29,5 +29,5 @@ from pyminidl import models  # noqa: E402  (after Sequential, so `pyminidl.model
 from pyminidl import keras  # noqa: E402
 
 __all__ = ["Sequential", "Input", "activations", "backend", "callbacks", "datasets", "initializers", "keras",
-           "layers", "losses", "metrics", "models", "optimizers", "random", "utils", "clear_session", "set_random_seed",
-           "set_num_threads", "get_num_threads", "__version__"]
+           "layers", "losses", "metrics", "models", "nn", "optimizers", "random", "utils", "clear_session",
+           "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]

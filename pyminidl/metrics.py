@@ -15,12 +15,59 @@ _ACCURACY = ("accuracy", "acc")
 HIGHER_IS_BETTER = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 
 
+class Metric:
+    """A metric object for compile(metrics=[...]), as keras.metrics.CategoricalAccuracy() and friends.
+
+    Its `name` is the key in the logs; the counting is the C++ metric of the same name.
+    """
+
+    _kind = None
+
+    def __init__(self, name=None, dtype=None):
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        self.name = name or self._kind
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class BinaryAccuracy(Metric):
+    _kind = "binary_accuracy"
+
+    def __init__(self, name=None, dtype=None, threshold=0.5):
+        if threshold != 0.5:
+            raise NotImplementedError(f"BinaryAccuracy(threshold=...) other than 0.5 is not supported, got {threshold!r}")
+        super().__init__(name, dtype)
+
+
+class CategoricalAccuracy(Metric):
+    _kind = "categorical_accuracy"
+
+
+class SparseCategoricalAccuracy(Metric):
+    _kind = "sparse_categorical_accuracy"
+
+
+class MeanSquaredError(Metric):
+    _kind = "mean_squared_error"
+
+
+class MeanAbsoluteError(Metric):
+    _kind = "mean_absolute_error"
+
+
 def resolve(identifier, loss, output_dim):
     """(key in the logs, C++ metric code) for one entry of compile(metrics=[...]).
 
     'accuracy'/'acc' depend only on shapes: one output unit -> binary accuracy; sparse integer labels
     -> sparse categorical accuracy; otherwise categorical accuracy.
     """
+    if isinstance(identifier, Metric):
+        key, code = resolve(identifier._kind, loss, output_dim)
+        return identifier.name, code
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return resolve(identifier(), loss, output_dim)
     if callable(identifier) and not isinstance(identifier, str):
         name = getattr(identifier, "__name__", None)
         if name in _FIXED:

@@ -344,4 +344,7 @@ def _bool_arg(name, value):
 
 
 def _metric_name(metric):
-    return metric if isinstance(metric, str) else metric.__name__
+    """The name a metric is compiled back from: strings as given, metric objects by their kind."""
+    if isinstance(metric, str):
+        return metric
+    return getattr(metric, "_kind", None) or metric.__name__

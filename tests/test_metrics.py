@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import pyminidl
 from pyminidl import _core, losses, metrics
 from pyminidl.layers import Dense
 from pyminidl.models import Sequential
@@ -140,3 +141,29 @@ def test_metrics_ignore_sample_weight():
     w = np.linspace(0.0, 2.0, 16).astype(np.float32)
     logs = model.fit(x, y, sample_weight=w, batch_size=16, epochs=1, shuffle=False, verbose=0).history
     assert logs["accuracy"][0] == pytest.approx(_expected("binary", p, y), abs=1e-9)
+
+
+@pytest.mark.parametrize("metric, key, code", [
+    (pyminidl.metrics.CategoricalAccuracy(), "categorical_accuracy", _core.Metric.categorical_accuracy),
+    (pyminidl.metrics.BinaryAccuracy(name="acc_b"), "acc_b", _core.Metric.binary_accuracy),
+    (pyminidl.metrics.MeanAbsoluteError, "mean_absolute_error", _core.Metric.mae),
+    (pyminidl.metrics.MeanSquaredError(), "mean_squared_error", _core.Metric.mse),
+])
+def test_metric_objects_resolve_like_their_names(metric, key, code):
+    assert pyminidl.metrics.resolve(metric, pyminidl.losses.get("mse"), 3) == (key, code)
+
+
+def test_metric_object_in_compile_logs_under_its_name():
+    x = np.eye(3, dtype=np.float32)
+    model = pyminidl.Sequential([pyminidl.layers.Dense(3, activation="softmax", input_shape=(3,))])
+    model.compile(optimizer="adam", loss="categorical_crossentropy",
+                  metrics=[pyminidl.metrics.CategoricalAccuracy(name="cat_acc")])
+    logs = model.evaluate(x, x, verbose=0, return_dict=True)
+    expected = np.mean(np.argmax(model.predict(x), axis=1) == np.arange(3))
+    assert list(logs) == ["loss", "cat_acc"] and logs["cat_acc"] == pytest.approx(expected)
+
+
+def test_tf_nn_activation_spellings():
+    model = pyminidl.Sequential([pyminidl.layers.Dense(4, activation=pyminidl.nn.relu, input_shape=(2,)),
+                                 pyminidl.layers.Dense(2, activation=pyminidl.nn.softmax)])
+    assert [layer.activation_name for layer in model.layers] == ["relu", "softmax"]
