@@ -98,13 +98,14 @@ def print_matmul(matmul, peak):
 
 
 def matmul_check(matmul):
-    """Target (f): at least 90% of numpy.matmul for every product with all sizes >= 256, on the run's threads."""
-    rows = [r for r in matmul["rows"] if min(r["m"], r["n"], r["k"]) >= 256 and r["threads"] == matmul["threads"]]
-    text = f">= 90% of numpy.matmul at n >= 256, {matmul['threads']} thread(s)"
+    """Target (f): at least 90% of numpy.matmul for every product with all sizes >= 256, on 1 and 2 threads."""
+    rows = [r for r in matmul["rows"] if min(r["m"], r["n"], r["k"]) >= 256]
+    threads = sorted({r["threads"] for r in rows})
+    text = f">= 90% of numpy.matmul at n >= 256, {' and '.join(map(str, threads)) or 'no'} thread(s)"
     if not rows:
         return text, False, "no rows"
     worst = min(rows, key=lambda r: r["ratio"])
-    return text, worst["ratio"] >= 0.9, f"worst {worst['ratio']:.0%} at {worst['shape']}"
+    return text, worst["ratio"] >= 0.9, f"worst {worst['ratio']:.0%} at {worst['shape']}, {worst['threads']} thread(s)"
 
 
 def save_json(path, env, notes, results, matmul, args):
