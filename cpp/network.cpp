@@ -174,8 +174,7 @@ const float* Network::forward(const float* x, int rows, bool training) {
     return in;
 }
 
-void Network::backward(const float* x, int rows) {
-    (void)x;
+void Network::backward(int rows) {
     for (size_t i = layers_.size(); i-- > 0;) {
         const LayerSpec& L = layers_[i];
         float* dz = dz_[i].data();  // gradient with respect to this layer's pre-activation
@@ -258,10 +257,9 @@ void Network::apply_gradients() {
     ++iterations;
 }
 
-double Network::step_metrics(const float* p, const float* y, int rows, double* sums) const {
+void Network::add_metrics(const float* p, const float* y, int rows, double* sums) const {
     for (size_t m = 0; m < metrics_.size(); ++m)
         sums[m] += metric_batch(metrics_[m], p, y, rows, output_dim(), 0.5f);
-    return 0.0;
 }
 
 void Network::train_step(const float* x, const float* y, const float* w, int rows) {
@@ -270,8 +268,8 @@ void Network::train_step(const float* x, const float* y, const float* w, int row
     const LayerSpec& L = layers_[last];
     sums_[0] += loss_batch(loss_, L.act, L.alpha, zp_[last], p, y, w, rows, output_dim(), 1.0f / rows,
                            dz_[last].data());
-    step_metrics(p, y, rows, sums_.data() + 1);  // before the update, as Keras logs them
-    backward(x, rows);
+    add_metrics(p, y, rows, sums_.data() + 1);  // before the update, as Keras logs them
+    backward(rows);
     apply_gradients();
     seen_ += rows;
 }
@@ -362,7 +360,7 @@ std::vector<double> Network::evaluate(const float* x, const float* y, const floa
         const LayerSpec& L = layers_[last];
         sums[0] += loss_batch(loss_, L.act, L.alpha, zp_[last], p, y + (long)start * yc, w ? w + start : nullptr,
                               rows, output_dim(), 1.0f, nullptr);
-        step_metrics(p, y + (long)start * yc, rows, sums.data() + 1);
+        add_metrics(p, y + (long)start * yc, rows, sums.data() + 1);
     }
     for (double& s : sums) s /= n;
     return sums;

@@ -85,9 +85,9 @@ public:
 private:
     void ensure_capacity(int rows);
     const float* forward(const float* x, int rows, bool training);
-    void backward(const float* x, int rows);
+    void backward(int rows);  // the input of each layer was kept by forward()
     void apply_gradients();
-    double step_metrics(const float* p, const float* y, int rows, double* sums) const;
+    void add_metrics(const float* p, const float* y, int rows, double* sums) const;
     void train_step(const float* x, const float* y, const float* w, int rows);
     void gather(const float* src, int cols, const int* idx, int rows, float* dst) const;
 
