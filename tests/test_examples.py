@@ -95,3 +95,13 @@ def test_out_dir_from_environment(tmp_path):
                           timeout=120, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert (target / "xor_loss.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_readme_xor_snippet_prints_xor(tmp_path):
+    """The ten-line XOR of the README runs as written and prints [0. 1. 1. 0.]."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    proc = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=120,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[0. 1. 1. 0.]"
