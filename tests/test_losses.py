@@ -5,6 +5,8 @@ import pytest
 
 from pyminidl import _core, losses
 
+import finite_differences
+
 Act, L = _core.Act, _core.Loss
 EPS = 1e-7
 TOP = float(np.float32(1 - EPS))  # Keras clips in float32: 0.99999988
@@ -118,17 +120,6 @@ def _ref_total(kind, act, from_logits, delta, z, y, w, scale):
     return float(np.sum(w * per) * scale)
 
 
-def _fd_grad(fun, z, h=1e-6):
-    z = z.astype(np.float64)
-    g = np.zeros_like(z)
-    for idx in np.ndindex(z.shape):
-        zp, zm = z.copy(), z.copy()
-        zp[idx] += h
-        zm[idx] -= h
-        g[idx] = (fun(zp) - fun(zm)) / (2 * h)
-    return g
-
-
 @pytest.mark.parametrize("kind,act,from_logits,delta,cols", CASES)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_value_and_gradient(kind, act, from_logits, delta, cols, weighted):
@@ -144,7 +135,7 @@ def test_value_and_gradient(kind, act, from_logits, delta, cols, weighted):
     p = _core.act_forward(getattr(Act, act), 0.0, z)
     total, grad = _core.loss_batch(_cfg(kind, from_logits, delta), getattr(Act, act), 0.0, z, p, y, weights, scale)
     assert total == pytest.approx(_ref_total(kind, act, from_logits, delta, z, y, wref, 1.0), rel=2e-6, abs=1e-6)
-    want = _fd_grad(lambda zz: _ref_total(kind, act, from_logits, delta, zz, y, wref, scale), z)
+    want = finite_differences.gradient(lambda zz: _ref_total(kind, act, from_logits, delta, zz, y, wref, scale), z)
     np.testing.assert_allclose(grad, want, rtol=2e-4, atol=2e-6)
 
 
