@@ -55,6 +55,19 @@ py::array view(py::object owner, float* data, std::vector<py::ssize_t> shape) {
     return py::array_t<float>(shape, strides, data, owner);
 }
 
+// Checks a data set for the network: x (n, input_dim), y (n, y_cols), optional weights (n,); returns the
+// weights pointer (null without weights). `what` prefixes the argument names ("validation ").
+const float* check_samples(Network& n, const FloatArray& x, const FloatArray& y, const std::optional<FloatArray>& w,
+                           const std::string& what) {
+    check_2d(x, (what + "x").c_str(), -1, n.input_dim());
+    check_2d(y, (what + "y").c_str(), x.shape(0), n.y_cols());
+    return weights_ptr(w, x.shape(0));
+}
+
+void check_shuffle_mode(int mode) {
+    if (mode < 0 || mode > 2) throw py::value_error("shuffle_mode must be 0, 1 or 2, got " + std::to_string(mode));
+}
+
 // One view per weight tensor of the network `self`, over `base` (its parameters or gradients).
 py::list tensor_views(py::object self, float* base) {
     py::list out;
@@ -255,15 +268,13 @@ PYBIND11_MODULE(_core, m) {
             return out;
         })
         .def("begin_epoch", [](Network& n, long count, long batch_size, int shuffle_mode) {
-            if (shuffle_mode < 0 || shuffle_mode > 2) throw py::value_error("shuffle_mode must be 0, 1 or 2");
+            check_shuffle_mode(shuffle_mode);
             std::lock_guard<std::mutex> lock(n.mutex);
             n.begin_epoch(as_int(count, "n"), as_int(batch_size, "batch_size"), shuffle_mode);
         })
         .def("train_batches", [](Network& n, FloatArray x, FloatArray y, std::optional<FloatArray> w, long first,
                                  long count) {
-            check_2d(x, "x", -1, n.input_dim());
-            check_2d(y, "y", x.shape(0), n.y_cols());
-            const float* pw = weights_ptr(w, x.shape(0));
+            const float* pw = check_samples(n, x, y, w, "");
             const int N = as_int(x.shape(0), "n"), F = as_int(first, "first"), C = as_int(count, "count");
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(n.mutex);
@@ -274,19 +285,16 @@ PYBIND11_MODULE(_core, m) {
         .def("fit_epochs", [](Network& n, FloatArray x, FloatArray y, std::optional<FloatArray> w, long batch_size,
                               long epochs, int shuffle_mode, std::optional<FloatArray> vx, std::optional<FloatArray> vy,
                               std::optional<FloatArray> vw, long val_batch_size) {
-            check_2d(x, "x", -1, n.input_dim());
-            check_2d(y, "y", x.shape(0), n.y_cols());
-            const float* pw = weights_ptr(w, x.shape(0));
+            const float* pw = check_samples(n, x, y, w, "");
             long val_n = 0;
             const float *pvx = nullptr, *pvy = nullptr, *pvw = nullptr;
             if (vx || vy) {
                 if (!vx || !vy) throw py::value_error("validation needs both x and y");
-                check_2d(*vx, "validation x", -1, n.input_dim());
-                check_2d(*vy, "validation y", vx->shape(0), n.y_cols());
+                pvw = check_samples(n, *vx, *vy, vw, "validation ");
                 val_n = vx->shape(0);
-                pvx = vx->data(); pvy = vy->data(); pvw = weights_ptr(vw, val_n);
+                pvx = vx->data(); pvy = vy->data();
             }
-            if (shuffle_mode < 0 || shuffle_mode > 2) throw py::value_error("shuffle_mode must be 0, 1 or 2");
+            check_shuffle_mode(shuffle_mode);
             const int E = as_int(epochs, "epochs"), width = 1 + n.num_metrics();
             py::array_t<double> train({(long)E, (long)width}), val({(long)E, (long)width});
             double *pt = train.mutable_data(), *pv = val.mutable_data();
@@ -302,9 +310,7 @@ PYBIND11_MODULE(_core, m) {
            py::arg("val_x") = py::none(), py::arg("val_y") = py::none(), py::arg("val_w") = py::none(),
            py::arg("val_batch_size") = 32)
         .def("evaluate", [](Network& n, FloatArray x, FloatArray y, std::optional<FloatArray> w, long batch_size) {
-            check_2d(x, "x", -1, n.input_dim());
-            check_2d(y, "y", x.shape(0), n.y_cols());
-            const float* pw = weights_ptr(w, x.shape(0));
+            const float* pw = check_samples(n, x, y, w, "");
             const int N = as_int(x.shape(0), "n"), B = as_int(batch_size, "batch_size");
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(n.mutex);
