@@ -7,7 +7,9 @@
 //   ir: MR rows              micro-kernel: MR x NR tile of C in registers
 //
 // Threads share the ic loop (runs of MR-row panels claimed from a counter), or the jr loop when C
-// has too few rows; every element of C is computed by one thread in one fixed order, so results are
+// has too few rows. Products with a small A and several KC blocks (the MLP's) use a second
+// schedule instead: A packed whole and shared, threads claiming column panels (gemm_shared_a).
+// Either way every element of C is computed by one thread in one fixed order, so results are
 // bit-identical for any thread count.
 //
 // The micro-kernel and the packing that feeds it live in gemm_avx512.cpp, gemm_avx2.cpp and
@@ -32,14 +34,14 @@ namespace {
 
 using detail::GemmKernel;
 
-// Blocking for the AVX-512 tile 14 x 32 on L1d 48 KiB, L2 2 MiB per core (Sapphire Rapids);
-// the same numbers serve the smaller AVX2/portable tiles (they only use less of each cache).
-// KC: the B micro-panel KC x NR x 4 B is reused by every MR-row step, so it should stay in L1:
-//     256 x 32 x 4 B = 32 KiB of 48, leaving 16 KiB for the A micro-panel (14 x 256 x 4 B = 14 KiB)
-//     that streams through from L2. Longer reductions are cut into equal blocks (k = 784 -> 4 x 196);
+// Blocking for the AVX-512 tiles (6 x 64, 14 x 32) on L1d 48 KiB, L2 2 MiB per core (Sapphire
+// Rapids); the same numbers serve the smaller AVX2/portable tiles (they only use less of each cache).
+// KC: the B micro-panel KC x NR x 4 B is reused by every MR-row step, so it should stay near L1:
+//     256 x 32 x 4 B = 32 KiB of 48 for the 14 x 32 tile; 6 x 64 needs twice that but loads less
+//     per FMA (and measured faster anyway). Longer reductions are cut into equal blocks (k = 784 -> 4 x 196);
 //     the cut depends only on k, so no element's rounding depends on the thread count.
 // MC: the packed A block MC x KC x 4 B stays in L2 while all B micro-panels pass it:
-//     MC = 24 x 14 = 336 -> 336 KiB, a sixth of L2, leaving room for the B panel streaming through.
+//     MC = 336 (56 x 6, 24 x 14) -> 336 KiB, a sixth of L2, leaving room for the B panel streaming through.
 // NC: the packed B panel KC x NC x 4 B is shared by the threads and read once per A block;
 //     NC = 2048 -> 2 MiB, which lives in the (300 MiB) L3 and is fetched micro-panel by micro-panel.
 constexpr int KC_MAX = 256;
@@ -105,6 +107,7 @@ struct Buffer {
 
 thread_local Buffer a_buffer;  // each thread's packed A block
 thread_local Buffer b_buffer;  // the calling thread's packed B panel, shared with its team
+thread_local Buffer a_shared;  // the calling thread's packed A, whole, shared with its team
 
 // C = beta*C, with beta == 0 writing zeros (never reading C).
 void scale_c(int m, int n, float beta, float* C, int ldc) {
@@ -150,6 +153,7 @@ void gemm_direct(bool ta, bool tb, int m, int n, int k, float alpha, const float
 }
 
 struct Problem {
+    const GemmKernel* K;  // the register tile for this shape
     bool ta, tb;
     int m, n, k;
     float alpha, beta;
@@ -199,7 +203,7 @@ bool claim(int* counter, int total, int nt, int max_take, int& start, int& take)
 // barrier per KC step suffices: a thread can only repack a buffer after everyone has passed the
 // barrier that follows the next packing, i.e. after everyone has finished with that buffer.
 void gemm_blocked(const Problem& P, int tid, int nt) {
-    const GemmKernel& K = kernel();
+    const GemmKernel& K = *P.K;
     const int MR = K.mr, NR = K.nr;
     const int m_panels = (P.m + MR - 1) / MR;
     const bool split_m = nt == 1 || m_panels >= 2 * nt;
@@ -238,6 +242,64 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
             }
         }
     }
+}
+
+// Schedule for products whose packed A fits in L2 (the MLP's): A is packed once, whole, by all
+// threads together (one barrier); then each thread claims units of work, a unit being one NR-column
+// panel of C times a run of its MR-row panels, packs that column panel of B for the whole k (unless
+// it already holds it) and runs the micro-kernel over the unit's rows for every KC block. No
+// further barriers, no shared B, and units small enough that a thread slowed down by a noisy
+// neighbour leaves little for the other to wait on.
+constexpr long SHARED_A_MAX = 256 * 1024;  // floats of packed A: 1 MiB, half of L2
+
+void gemm_shared_a(const Problem& P, float* a_all, int* counter, int tid, int nt) {
+    const GemmKernel& K = *P.K;
+    const int MR = K.mr, NR = K.nr;
+    const int m_panels = (P.m + MR - 1) / MR, n_panels = (P.n + NR - 1) / NR;
+    const long a_block = (long)m_panels * MR * P.kc_step;  // one KC block of packed A
+    for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {  // this thread's share of A's panels
+        const int p0 = m_panels * tid / nt, p1 = m_panels * (tid + 1) / nt;
+        if (p1 > p0)
+            K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, std::min(P.kc_step, P.k - pc), a_at(P, p0 * MR, pc),
+                     P.lda, P.ta, a_all + b * a_block + (long)p0 * MR * std::min(P.kc_step, P.k - pc));
+    }
+    barrier();
+    // Row runs per column panel: enough units (>= 16 per thread) for a fine balance at the end.
+    const int runs = std::min(m_panels, std::max(1, (16 * nt + n_panels - 1) / n_panels));
+    float* b_panel = b_buffer.get((size_t)P.k * NR);
+    int held = -1, start, take;
+    while (claim(counter, n_panels * runs, nt, n_panels * runs, start, take)) {
+        for (int u = start; u < start + take; ++u) {
+            const int jp = u / runs, run = u % runs;
+            const int nr = std::min(NR, P.n - jp * NR);
+            if (jp != held) {  // this column panel of B, every KC block, back to back
+                for (int pc = 0; pc < P.k; pc += P.kc_step)
+                    K.pack_b(std::min(P.kc_step, P.k - pc), nr, b_at(P, pc, jp * NR), P.ldb, P.tb,
+                             b_panel + (long)pc * NR);
+                held = jp;
+            }
+            const int i0 = m_panels * run / runs, i1 = m_panels * (run + 1) / runs;
+            for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
+                const int kc = std::min(P.kc_step, P.k - pc);
+                const float beta = pc == 0 ? P.beta : 1.0f;
+                for (int ip = i0; ip < i1; ++ip)
+                    K.micro(kc, a_all + b * a_block + (long)ip * MR * kc, b_panel + (long)pc * NR,
+                            P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc, std::min(MR, P.m - ip * MR), nr,
+                            P.alpha, beta);
+            }
+        }
+    }
+}
+
+// The narrow tile only where it pads the product clearly less: the main tile runs ~6% faster, so a
+// few rows less padding (m = 784: 784 rows against 786) does not pay.
+const GemmKernel& tile_for(int m, int n) {
+    const GemmKernel& K = kernel();
+    if (!K.narrow) return K;
+    auto padded = [&](const GemmKernel& t) {
+        return (double)((m + t.mr - 1) / t.mr * t.mr) * ((n + t.nr - 1) / t.nr * t.nr);
+    };
+    return padded(*K.narrow) * 1.1 < padded(K) ? *K.narrow : K;
 }
 
 }  // namespace
@@ -279,14 +341,27 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
         return (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda,
                                                                B, ldb, beta, C, ldc);
 
+    const GemmKernel& K = tile_for(m, n);
     const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
     int counters[3] = {0, 0, 0};
-    Problem P{trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
+    Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
               (k + k_blocks - 1) / k_blocks, nullptr, 0, counters};
-    P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + kernel().nr) + 15) / 16 * 16;  // 64-byte aligned
-    P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
-
     const int nt = volume >= THREAD_MIN_VOLUME ? g_threads : 1;
+#ifdef _OPENMP
+    // Reductions of several KC blocks with a small A take the shared-A schedule: the blocked one
+    // meets at a barrier per KC block (measured +5-11% on the MLP's m = 256 products, 2 threads);
+    // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
+    const long a_floats = (long)((m + K.mr - 1) / K.mr * K.mr) * k;
+    if (nt > 1 && k > KC_MAX && a_floats <= SHARED_A_MAX) {
+        float* a_all = a_shared.get((size_t)a_floats);
+        int counter = 0;
+#pragma omp parallel num_threads(nt)
+        gemm_shared_a(P, a_all, &counter, omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
+    P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
 #ifdef _OPENMP
     if (nt > 1) {
 #pragma omp parallel num_threads(nt)

@@ -93,6 +93,6 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_avx2 = {"avx2", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr};
+const GemmKernel kernel_avx2 = {"avx2", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr};
 
 }  // namespace pmdl::detail

@@ -24,6 +24,9 @@ struct GemmKernel {
     // nullptr: gemm.cpp's plain loop is used.
     void (*direct)(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, long lda,
                    const float* b, long ldb, float beta, float* c, long ldc);
+    // Optional second tile of the same instruction set, used when it pads op(B)'s columns less
+    // (narrow outputs such as n = 10); nullptr: this tile serves every shape.
+    const GemmKernel* narrow;
 };
 
 extern const GemmKernel kernel_avx512;

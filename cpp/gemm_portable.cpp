@@ -50,6 +50,6 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_portable = {"portable", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr};
+const GemmKernel kernel_portable = {"portable", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr};
 
 }  // namespace pmdl::detail
