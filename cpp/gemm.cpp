@@ -245,14 +245,48 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
 }
 
 // Schedule for products whose packed A fits in L2 (the MLP's): A is packed once, whole, by all
-// threads together (one barrier); then each thread claims units of work, a unit being one NR-column
-// panel of C times a run of its MR-row panels, packs that column panel of B for the whole k (unless
-// it already holds it) and runs the micro-kernel over the unit's rows for every KC block. No
-// further barriers, no shared B, and units small enough that a thread slowed down by a noisy
-// neighbour leaves little for the other to wait on.
+// threads together (one barrier); then each thread works through units, a unit being one NR-column
+// panel of C times a run of its MR-row panels: it packs that column panel of B for the whole k
+// (unless it already holds it) and runs the micro-kernel over the unit's rows for every KC block.
+// No further barriers and no shared B. Each thread owns a contiguous range of units, taken from
+// the front, so it packs each of its B panels once; a thread that runs out steals units from the
+// back of the fullest range, so one slowed down by a noisy neighbour leaves little to wait on.
 constexpr long SHARED_A_MAX = 256 * 1024;  // floats of packed A: 1 MiB, half of L2
+constexpr int SHARED_A_MAX_THREADS = 64;   // unit ranges live in a fixed array
 
-void gemm_shared_a(const Problem& P, float* a_all, int* counter, int tid, int nt) {
+// A range of work units [front, back) in one word, so that its owner (front) and thieves (back)
+// update it with a single compare-and-swap.
+struct UnitRange {
+    alignas(64) unsigned long long word;
+};
+constexpr unsigned long long pack_range(unsigned front, unsigned back) {
+    return (unsigned long long)back << 32 | front;
+}
+
+// The next unit for thread `tid`: its own front, else the back of the fullest other range; -1: none left.
+int next_unit(UnitRange* ranges, int tid, int nt) {
+    for (int victim = tid;;) {
+        unsigned long long w = __atomic_load_n(&ranges[victim].word, __ATOMIC_ACQUIRE);
+        for (;;) {
+            const unsigned front = (unsigned)w, back = (unsigned)(w >> 32);
+            if (front >= back) break;
+            const bool own = victim == tid;
+            const unsigned long long next = own ? pack_range(front + 1, back) : pack_range(front, back - 1);
+            if (__atomic_compare_exchange_n(&ranges[victim].word, &w, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+                return (int)(own ? front : back - 1);
+        }
+        victim = -1;  // own range empty: steal from the range with the most left
+        unsigned most = 0;
+        for (int t = 0; t < nt; ++t) {
+            const unsigned long long r = __atomic_load_n(&ranges[t].word, __ATOMIC_ACQUIRE);
+            const unsigned left = (unsigned)(r >> 32) - std::min((unsigned)(r >> 32), (unsigned)r);
+            if (left > most) most = left, victim = t;
+        }
+        if (victim < 0) return -1;
+    }
+}
+
+void gemm_shared_a(const Problem& P, float* a_all, UnitRange* ranges, int tid, int nt) {
     const GemmKernel& K = *P.K;
     const int MR = K.mr, NR = K.nr;
     const int m_panels = (P.m + MR - 1) / MR, n_panels = (P.n + NR - 1) / NR;
@@ -263,30 +297,30 @@ void gemm_shared_a(const Problem& P, float* a_all, int* counter, int tid, int nt
             K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, std::min(P.kc_step, P.k - pc), a_at(P, p0 * MR, pc),
                      P.lda, P.ta, a_all + b * a_block + (long)p0 * MR * std::min(P.kc_step, P.k - pc));
     }
-    barrier();
     // Row runs per column panel: enough units (>= 16 per thread) for a fine balance at the end.
     const int runs = std::min(m_panels, std::max(1, (16 * nt + n_panels - 1) / n_panels));
+    const int units = n_panels * runs;
+    ranges[tid].word = pack_range(units * tid / nt, units * (tid + 1) / nt);
+    barrier();  // A packed, every range set
     float* b_panel = b_buffer.get((size_t)P.k * NR);
-    int held = -1, start, take;
-    while (claim(counter, n_panels * runs, nt, n_panels * runs, start, take)) {
-        for (int u = start; u < start + take; ++u) {
-            const int jp = u / runs, run = u % runs;
-            const int nr = std::min(NR, P.n - jp * NR);
-            if (jp != held) {  // this column panel of B, every KC block, back to back
-                for (int pc = 0; pc < P.k; pc += P.kc_step)
-                    K.pack_b(std::min(P.kc_step, P.k - pc), nr, b_at(P, pc, jp * NR), P.ldb, P.tb,
-                             b_panel + (long)pc * NR);
-                held = jp;
-            }
-            const int i0 = m_panels * run / runs, i1 = m_panels * (run + 1) / runs;
-            for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
-                const int kc = std::min(P.kc_step, P.k - pc);
-                const float beta = pc == 0 ? P.beta : 1.0f;
-                for (int ip = i0; ip < i1; ++ip)
-                    K.micro(kc, a_all + b * a_block + (long)ip * MR * kc, b_panel + (long)pc * NR,
-                            P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc, std::min(MR, P.m - ip * MR), nr,
-                            P.alpha, beta);
-            }
+    int held = -1;
+    for (int u; (u = next_unit(ranges, tid, nt)) >= 0;) {
+        const int jp = u / runs, run = u % runs;
+        const int nr = std::min(NR, P.n - jp * NR);
+        if (jp != held) {  // this column panel of B, every KC block, back to back
+            for (int pc = 0; pc < P.k; pc += P.kc_step)
+                K.pack_b(std::min(P.kc_step, P.k - pc), nr, b_at(P, pc, jp * NR), P.ldb, P.tb,
+                         b_panel + (long)pc * NR);
+            held = jp;
+        }
+        const int i0 = m_panels * run / runs, i1 = m_panels * (run + 1) / runs;
+        for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
+            const int kc = std::min(P.kc_step, P.k - pc);
+            const float beta = pc == 0 ? P.beta : 1.0f;
+            for (int ip = i0; ip < i1; ++ip)
+                K.micro(kc, a_all + b * a_block + (long)ip * MR * kc, b_panel + (long)pc * NR,
+                        P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc, std::min(MR, P.m - ip * MR), nr,
+                        P.alpha, beta);
         }
     }
 }
@@ -352,11 +386,11 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     // meets at a barrier per KC block (measured +5-11% on the MLP's m = 256 products, 2 threads);
     // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
     const long a_floats = (long)((m + K.mr - 1) / K.mr * K.mr) * k;
-    if (nt > 1 && k > KC_MAX && a_floats <= SHARED_A_MAX) {
+    if (nt > 1 && nt <= SHARED_A_MAX_THREADS && k > KC_MAX && a_floats <= SHARED_A_MAX) {
         float* a_all = a_shared.get((size_t)a_floats);
-        int counter = 0;
+        UnitRange ranges[SHARED_A_MAX_THREADS];
 #pragma omp parallel num_threads(nt)
-        gemm_shared_a(P, a_all, &counter, omp_get_thread_num(), omp_get_num_threads());
+        gemm_shared_a(P, a_all, ranges, omp_get_thread_num(), omp_get_num_threads());
         return;
     }
 #endif
