@@ -325,16 +325,34 @@ void gemm_shared_a(const Problem& P, float* a_all, UnitRange* ranges, int tid, i
     }
 }
 
+double padded(const GemmKernel& t, int m, int n) {  // C's size rounded up to whole tiles
+    return (double)((m + t.mr - 1) / t.mr * t.mr) * ((n + t.nr - 1) / t.nr * t.nr);
+}
+
 // The narrow tile only where it pads the product clearly less: the main tile runs ~6% faster, so a
 // few rows less padding (m = 784: 784 rows against 786) does not pay.
 const GemmKernel& tile_for(int m, int n) {
     const GemmKernel& K = kernel();
     if (!K.narrow) return K;
-    auto padded = [&](const GemmKernel& t) {
-        return (double)((m + t.mr - 1) / t.mr * t.mr) * ((n + t.nr - 1) / t.nr * t.nr);
-    };
-    return padded(*K.narrow) * 1.1 < padded(K) ? *K.narrow : K;
+    return padded(*K.narrow, m, n) * 1.1 < padded(K, m, n) ? *K.narrow : K;
 }
+
+// Tile work of an m x n output with the tile tile_for picks (the narrow one counted 10% dearer).
+double tile_cost(int m, int n) {
+    const GemmKernel& t = tile_for(m, n);
+    return padded(t, m, n) * (&t == &kernel() ? 1.0 : 1.1);
+}
+
+// dst (cols x rows) = src (rows x cols, row stride ld_src) transposed; dst has row stride ld_dst.
+void transpose(int rows, int cols, const float* src, long ld_src, float* dst, long ld_dst) {
+    constexpr int T = 32;  // blocks of 32 x 32 keep both sides' lines in L1
+    for (int i0 = 0; i0 < rows; i0 += T)
+        for (int j0 = 0; j0 < cols; j0 += T)
+            for (int j = j0; j < std::min(cols, j0 + T); ++j)
+                for (int i = i0; i < std::min(rows, i0 + T); ++i) dst[j * ld_dst + i] = src[i * ld_src + j];
+}
+
+thread_local Buffer c_buffer;  // C transposed, for narrow products computed the other way round
 
 }  // namespace
 
@@ -364,17 +382,10 @@ double measure_peak_gflops(int threads) {
     return best;
 }
 
-void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
-    if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm: negative dimension");
-    if (m == 0 || n == 0) return;
-    if (k == 0 || alpha == 0.0f) return scale_c(m, n, beta, C, ldc);
+// The packed five loops (either schedule) on op(A) * op(B), after gemm's shape dispatch.
+static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc) {
     const double volume = (double)m * n * k;
-    // The SIMD direct path beats packing up to about 50^3; the plain loop only on the tutorials' shapes.
-    if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0))
-        return (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda,
-                                                               B, ldb, beta, C, ldc);
-
     const GemmKernel& K = tile_for(m, n);
     const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
     int counters[3] = {0, 0, 0};
@@ -404,6 +415,29 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     }
 #endif
     gemm_blocked(P, 0, 1);
+}
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+    if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm: negative dimension");
+    if (m == 0 || n == 0) return;
+    if (k == 0 || alpha == 0.0f) return scale_c(m, n, beta, C, ldc);
+    const double volume = (double)m * n * k;
+    // The SIMD direct path beats packing up to about 50^3; the plain loop only on the tutorials' shapes.
+    if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0))
+        return (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda,
+                                                               B, ldb, beta, C, ldc);
+
+    // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
+    // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
+    // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
+    if (k >= 32 && tile_cost(n, m) * 1.5 < tile_cost(m, n)) {
+        float* ct = c_buffer.get((size_t)n * m);
+        if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
+        gemm_packed(!trans_b, !trans_a, n, m, k, alpha, B, ldb, A, lda, beta, ct, m);
+        return transpose(n, m, ct, m, C, ldc);
+    }
+    gemm_packed(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace pmdl

@@ -88,6 +88,26 @@ def test_large_shapes(m, n, k, trans_a, trans_b):
     check(m, n, k, trans_a, trans_b, alpha=1.0, beta=1.0)
 
 
+# Narrow outputs (the softmax layer's n = 10) are computed the other way round, as C^T = op(B)^T op(A)^T.
+NARROW = [(256, 10, 512), (512, 10, 256), (300, 3, 100), (1000, 7, 40), (97, 20, 700)]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", NARROW)
+def test_narrow_outputs(m, n, k, trans_a, trans_b):
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=m + n)
+    check(m, n, k, trans_a, trans_b, beta=0.0, seed=m + n)
+
+
+@pytest.mark.parametrize("m,n,k", NARROW)
+def test_narrow_output_bits_equal_the_wide_product(m, n, k):
+    # (A.B)^T = B^T.A^T computed as a wide product: the same FMA chains, so the same bits.
+    a, b = operands(m, n, k, False, False, seed=3)
+    narrow = _core.gemm(a, b)
+    wide = _core.gemm(b, a, trans_a=True, trans_b=True)
+    np.testing.assert_array_equal(narrow, wide.T)
+
+
 @pytest.mark.parametrize("alpha,beta", [(1.0, 0.0), (2.0, 0.0), (-0.5, 1.0), (1.0, -1.0), (0.3, 2.5),
                                         (0.0, 0.5), (0.0, 0.0)])
 @pytest.mark.parametrize("m,n,k", [(3, 4, 5), (64, 48, 96), (200, 300, 270)])
@@ -125,7 +145,8 @@ def test_non_contiguous_views():
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(256, 512, 784), (700, 2100, 300), (30, 900, 600), (97, 101, 1003)])
+@pytest.mark.parametrize("m,n,k", [(256, 512, 784), (700, 2100, 300), (30, 900, 600), (97, 101, 1003),
+                                   (512, 10, 256)])
 def test_bit_identical_across_thread_counts(m, n, k, trans_a, trans_b):
     a, b = operands(m, n, k, trans_a, trans_b, seed=7)
     c0 = np.random.default_rng(8).uniform(-1, 1, (m, n)).astype(np.float32)
@@ -157,7 +178,7 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     import test_gemm as t
     if _core.gemm_kernel_name() != {name!r}:
         print("UNSUPPORTED", _core.gemm_kernel_name()); sys.exit(0)
-    for m, n, k in t.TINY + t.EDGES:
+    for m, n, k in t.TINY + t.EDGES + t.NARROW:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
     for m, n, k, ta, tb in t.LARGE[:3]:
