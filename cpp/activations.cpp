@@ -113,19 +113,30 @@ void check_act(Act act) {
         throw std::invalid_argument("unknown activation code " + std::to_string(static_cast<int>(act)));
 }
 
-}  // namespace
-
-PMDL_SIMD_CLONES
-void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
-    check_act(act);
-    long n = (long)rows * cols;
+// y = f(z) over n contiguous floats, for every activation but softmax.
+inline void elementwise_forward(Act act, float alpha, const float* z, float* y, long n) {
     switch (act) {
-        case Act::Softmax: softmax_rows(z, y, rows, cols); return;
         case Act::Linear: if (y != z) std::copy(z, z + n, y); return;
         case Act::Relu: for (long i = 0; i < n; ++i) y[i] = z[i] > 0.0f ? z[i] : 0.0f; return;
         case Act::Sigmoid: for (long i = 0; i < n; ++i) y[i] = sigmoid(z[i]); return;
         default: for (long i = 0; i < n; ++i) y[i] = forward1(act, alpha, z[i]); return;
     }
+}
+
+}  // namespace
+
+bool act_is_elementwise(Act act) { return act != Act::Softmax; }
+
+PMDL_SIMD_CLONES
+void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
+    check_act(act);
+    if (act == Act::Softmax) return softmax_rows(z, y, rows, cols);
+    elementwise_forward(act, alpha, z, y, (long)rows * cols);
+}
+
+PMDL_SIMD_CLONES
+void act_forward_block(Act act, float alpha, const float* z, long ldz, float* y, long ldy, int rows, int cols) {
+    for (int r = 0; r < rows; ++r) elementwise_forward(act, alpha, z + r * ldz, y + r * ldy, cols);
 }
 
 PMDL_SIMD_CLONES

@@ -12,6 +12,13 @@ enum class Act : int {
 // y = f(z). `alpha` is the slope of leaky_relu and the scale of elu; softmax works along each row.
 void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols);
 
+// Every activation but softmax works element by element, so it can run on any block of a layer.
+bool act_is_elementwise(Act act);
+
+// act_forward for an elementwise activation (the caller checks act_is_elementwise) on a rows x cols
+// block inside larger row-major arrays (row strides ldz, ldy): the dense layers' GEMM epilogue.
+void act_forward_block(Act act, float alpha, const float* z, long ldz, float* y, long ldy, int rows, int cols);
+
 // dz = dy * f'(z), given z, y = f(z) and dy. dz may alias dy.
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols);

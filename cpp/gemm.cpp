@@ -28,6 +28,7 @@
 #endif
 
 #include "gemm_kernels.h"
+#include "simd.h"
 
 namespace pmdl {
 namespace {
@@ -167,7 +168,13 @@ struct Problem {
     float* b_packed;   // two shared B panels of kc_step x NC_MAX, b_half floats apart
     long b_half;
     int* counters;     // work counters of three consecutive rounds (see gemm_blocked)
+    const GemmEpilogue* epilogue;  // or nullptr
+    unsigned float_mode;           // the caller's, for the worker threads
 };
+
+void finish(const Problem& P, int i0, int rows, int j0, int cols) {  // a block of C is final
+    if (P.epilogue && rows > 0 && cols > 0) P.epilogue->apply(P.epilogue->context, i0, rows, j0, cols);
+}
 
 // Address of op(A)(i, p) and op(B)(p, j).
 const float* a_at(const Problem& P, int i, int p) {
@@ -239,6 +246,7 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                         K.micro(kc, a_packed + (long)ir * kc, bp, c + (long)ir * P.ldc, P.ldc,
                                 std::min(MR, mc - ir), nr, P.alpha, beta);
                 }
+                if (pc + kc == P.k) finish(P, m0, mc, jc + j0 * NR, std::min(nc, j1 * NR) - j0 * NR);
             }
         }
     }
@@ -322,6 +330,7 @@ void gemm_shared_a(const Problem& P, float* a_all, UnitRange* ranges, int tid, i
                         P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc, std::min(MR, P.m - ip * MR), nr,
                         P.alpha, beta);
         }
+        finish(P, i0 * MR, std::min(P.m, i1 * MR) - i0 * MR, jp * NR, nr);
     }
 }
 
@@ -384,13 +393,13 @@ double measure_peak_gflops(int threads) {
 
 // The packed five loops (either schedule) on op(A) * op(B), after gemm's shape dispatch.
 static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-                 const float* B, int ldb, float beta, float* C, int ldc) {
+                        const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {
     const double volume = (double)m * n * k;
     const GemmKernel& K = tile_for(m, n);
     const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
     int counters[3] = {0, 0, 0};
     Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
-              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters};
+              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current()};
     const int nt = volume >= THREAD_MIN_VOLUME ? g_threads : 1;
 #ifdef _OPENMP
     // Reductions of several KC blocks with a small A take the shared-A schedule: the blocked one
@@ -401,7 +410,10 @@ static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float a
         float* a_all = a_shared.get((size_t)a_floats);
         UnitRange ranges[SHARED_A_MAX_THREADS];
 #pragma omp parallel num_threads(nt)
-        gemm_shared_a(P, a_all, ranges, omp_get_thread_num(), omp_get_num_threads());
+        {
+            AdoptFloatMode mode(P.float_mode);
+            gemm_shared_a(P, a_all, ranges, omp_get_thread_num(), omp_get_num_threads());
+        }
         return;
     }
 #endif
@@ -410,7 +422,10 @@ static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float a
 #ifdef _OPENMP
     if (nt > 1) {
 #pragma omp parallel num_threads(nt)
-        gemm_blocked(P, omp_get_thread_num(), omp_get_num_threads());
+        {
+            AdoptFloatMode mode(P.float_mode);
+            gemm_blocked(P, omp_get_thread_num(), omp_get_num_threads());
+        }
         return;
     }
 #endif
@@ -418,26 +433,29 @@ static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float a
 }
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
+          const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {
     if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm: negative dimension");
     if (m == 0 || n == 0) return;
-    if (k == 0 || alpha == 0.0f) return scale_c(m, n, beta, C, ldc);
+    auto whole = [&] { if (epilogue) epilogue->apply(epilogue->context, 0, m, 0, n); };
+    if (k == 0 || alpha == 0.0f) return scale_c(m, n, beta, C, ldc), whole();
     const double volume = (double)m * n * k;
     // The SIMD direct path beats packing up to about 50^3; the plain loop only on the tutorials' shapes.
-    if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0))
-        return (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda,
-                                                               B, ldb, beta, C, ldc);
-
+    if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0)) {
+        (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
+                                                          beta, C, ldc);
+        return whole();
+    }
     // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
     // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
     // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
     if (k >= 32 && tile_cost(n, m) * 1.5 < tile_cost(m, n)) {
         float* ct = c_buffer.get((size_t)n * m);
         if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
-        gemm_packed(!trans_b, !trans_a, n, m, k, alpha, B, ldb, A, lda, beta, ct, m);
-        return transpose(n, m, ct, m, C, ldc);
+        gemm_packed(!trans_b, !trans_a, n, m, k, alpha, B, ldb, A, lda, beta, ct, m, nullptr);
+        transpose(n, m, ct, m, C, ldc);
+        return whole();
     }
-    gemm_packed(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_packed(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 }  // namespace pmdl

@@ -4,10 +4,20 @@
 
 namespace pmdl {
 
+// Work on C after the product, done block by block while each block is still in cache: apply is
+// called once for every finished block, rows [i0, i0 + rows) x columns [j0, j0 + cols) of C, from
+// whichever thread computed it (so concurrently, on disjoint blocks). The dense layers add their
+// bias and apply their activation here.
+struct GemmEpilogue {
+    void (*apply)(const void* context, int i0, int rows, int j0, int cols);
+    const void* context;
+};
+
 // op(A) is m x k (A is k x m when trans_a), op(B) is k x n (B is n x k when trans_b), C is m x n.
 // beta == 0 overwrites C without reading it (NaN in C does not leak through).
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-          const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+          const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc,
+          const GemmEpilogue* epilogue = nullptr);
 
 // Threads used by gemm and the network loops (1 = no threading); results never depend on it.
 void set_num_threads(int n);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "activations.h"
 #include "gemm.h"
 #include "simd.h"
 
@@ -24,12 +25,30 @@ constexpr long kParallelRowsMin = 1L << 15;
 
 namespace {
 
-// Every row of out (rows x cols) = v: the bias, before X·W accumulates on top of it.
+// z += bias on every row of a rows x cols block (row stride ld): Keras adds the bias after X·W.
 PMDL_SIMD_CLONES
-void broadcast_rows(const float* __restrict v, float* __restrict out, int rows, int cols) {
+void add_bias(const float* __restrict bias, float* __restrict z, long ld, int rows, int cols) {
     for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) out[(long)r * cols + c] = v[c];
+        for (int c = 0; c < cols; ++c) z[r * ld + c] += bias[c];
 }
+
+// A dense layer's output pass, run by the GEMM on each block of z = X·W as soon as it is final
+// (in cache, on the thread that computed it): z += bias, then a = f(z) for an elementwise f.
+struct DenseOutput {
+    const float* bias;  // or nullptr
+    float* z;
+    float* a;           // or nullptr: the activation runs after the GEMM (softmax) or not at all
+    long cols;
+    Act act;
+    float alpha;
+
+    static void apply(const void* self, int i0, int rows, int j0, int cols) {
+        const DenseOutput& o = *static_cast<const DenseOutput*>(self);
+        float* z = o.z + i0 * o.cols + j0;
+        if (o.bias) add_bias(o.bias + j0, z, o.cols, rows, cols);
+        if (o.a) act_forward_block(o.act, o.alpha, z, o.cols, o.a + i0 * o.cols + j0, o.cols, rows, cols);
+    }
+};
 
 // sum[c] = sum over rows of m[r][c] (row stride ld): the bias gradient. Rows are added in order,
 // and threads split the columns, never the rows, so the result does not depend on their number.
@@ -47,9 +66,10 @@ template <class Fn>
 void for_slices(int count, long width, Fn&& fn) {
     const int nt = (long)count * width >= kParallelRowsMin ? std::min(get_num_threads(), count) : 1;
     if (nt <= 1) return fn(0, count);
+    const unsigned float_mode = AdoptFloatMode::current();
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int t = 0; t < nt; ++t) {
-        FlushDenormals flush;  // each OpenMP thread has its own floating-point mode
+        AdoptFloatMode mode(float_mode);
         fn(count * t / nt, count * (t + 1) / nt);
     }
 }
@@ -151,26 +171,20 @@ const float* Network::forward(const float* x, int rows, bool training) {
         switch (L.kind) {
             case LayerKind::Dense: {
                 const float* W = params_.data() + kernel_at_[i];
-                if (bias_at_[i] >= 0) {  // start from the bias and accumulate X·W on top (beta = 1)
-                    const float* bias = params_.data() + bias_at_[i];
-                    for_slices(rows, L.out, [&](int r0, int r1) {
-                        broadcast_rows(bias, z + (long)r0 * L.out, r1 - r0, L.out);
-                    });
-                    gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 1.0f, z, L.out);
-                } else {
-                    gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 0.0f, z, L.out);
-                }
+                const bool fused_act = L.act != Act::Linear && act_is_elementwise(L.act);
+                float* a = L.act != Act::Linear ? a_[i].data() : nullptr;
+                const DenseOutput out{bias_at_[i] >= 0 ? params_.data() + bias_at_[i] : nullptr, z,
+                                      fused_act ? a : nullptr, L.out, L.act, L.alpha};
+                const GemmEpilogue epilogue{&DenseOutput::apply, &out};
+                gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 0.0f, z, L.out,
+                     out.bias || out.a ? &epilogue : nullptr);
                 zp_[i] = z;
-                if (L.act == Act::Linear) {
-                    ap_[i] = z;
-                } else {
-                    float* a = a_[i].data();
+                ap_[i] = a ? a : z;
+                if (a && !fused_act)
                     for_slices(rows, L.out, [&](int r0, int r1) {
                         const long at = (long)r0 * L.out;
                         act_forward(L.act, L.alpha, z + at, a + at, r1 - r0, L.out);
                     });
-                    ap_[i] = a;
-                }
                 break;
             }
             case LayerKind::Activation:

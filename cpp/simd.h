@@ -26,4 +26,20 @@ private:
 #endif
 };
 
+// Each OpenMP thread has its own floating-point mode: worker threads take the calling thread's
+// (whether it flushes denormals), so no element's result depends on which thread computed it.
+class AdoptFloatMode {
+public:
+#if defined(__x86_64__) || defined(__i386__)
+    static unsigned current() { return _mm_getcsr(); }
+    explicit AdoptFloatMode(unsigned mode) : saved_(_mm_getcsr()) { _mm_setcsr(mode); }
+    ~AdoptFloatMode() { _mm_setcsr(saved_); }
+private:
+    unsigned saved_;
+#else
+    static unsigned current() { return 0; }
+    explicit AdoptFloatMode(unsigned) {}
+#endif
+};
+
 }  // namespace pmdl
