@@ -121,6 +121,31 @@ def test_predict_matches_float64(in_dim, stack, rows):
     np.testing.assert_allclose(got, ref_forward(stack, weights, x)[1], rtol=2e-5, atol=2e-6)
 
 
+# Layers big enough for every GEMM schedule, whose epilogue adds the bias and applies the activation
+# block by block: shared A (k > 256), blocked (k <= 256), the narrow product computed transposed (n = 10).
+LARGE_STACK = [("dense", 300, "relu", True), ("dense", 200, "gelu", False), ("dense", 70, "elu", True),
+               ("dense", 40, "tanh", True), ("dense", 10, "softmax", True)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_predict_of_large_layers_matches_float64(threads):
+    import pyminidl
+    model = _model(LARGE_STACK, 600)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(scale=1 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.5, size=w.shape).astype(np.float32)
+               for w in model.get_weights()]
+    model.set_weights(weights)
+    x = rng.normal(size=(300, 600)).astype(np.float32)
+    before = pyminidl.get_num_threads()
+    try:
+        pyminidl.set_num_threads(threads)
+        got = model.predict(x)
+    finally:
+        pyminidl.set_num_threads(before)
+    ref = ref_forward(LARGE_STACK, [w.astype(np.float64) for w in weights], x)[1]
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6)
+
+
 def test_predict_of_default_initialised_model():
     model = _model([("dense", 5, "relu", True), ("dense", 2, None, True)], 3)
     x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
