@@ -123,6 +123,17 @@ inline void elementwise_forward(Act act, float alpha, const float* z, float* y, 
     }
 }
 
+// dz = dy * f'(z) over n contiguous floats, for every activation but softmax. dz may alias dy.
+inline void elementwise_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
+                                 long n) {
+    switch (act) {
+        case Act::Linear: if (dz != dy) std::copy(dy, dy + n, dz); return;
+        case Act::Relu: for (long i = 0; i < n; ++i) dz[i] = z[i] > 0.0f ? dy[i] : 0.0f; return;
+        case Act::Sigmoid: for (long i = 0; i < n; ++i) dz[i] = dy[i] * y[i] * (1.0f - y[i]); return;
+        default: for (long i = 0; i < n; ++i) dz[i] = dy[i] * derivative1(act, alpha, z[i], y[i]); return;
+    }
+}
+
 }  // namespace
 
 bool act_is_elementwise(Act act) { return act != Act::Softmax; }
@@ -143,14 +154,13 @@ PMDL_SIMD_CLONES
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols) {
     check_act(act);
-    long n = (long)rows * cols;
-    switch (act) {
-        case Act::Softmax: softmax_rows_backward(y, dy, dz, rows, cols); return;
-        case Act::Linear: if (dz != dy) std::copy(dy, dy + n, dz); return;
-        case Act::Relu: for (long i = 0; i < n; ++i) dz[i] = z[i] > 0.0f ? dy[i] : 0.0f; return;
-        case Act::Sigmoid: for (long i = 0; i < n; ++i) dz[i] = dy[i] * y[i] * (1.0f - y[i]); return;
-        default: for (long i = 0; i < n; ++i) dz[i] = dy[i] * derivative1(act, alpha, z[i], y[i]); return;
-    }
+    if (act == Act::Softmax) return softmax_rows_backward(y, dy, dz, rows, cols);
+    elementwise_backward(act, alpha, z, y, dy, dz, (long)rows * cols);
+}
+
+PMDL_SIMD_CLONES
+void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols) {
+    for (int r = 0; r < rows; ++r) elementwise_backward(act, alpha, z + r * ld, y + r * ld, d + r * ld, d + r * ld, cols);
 }
 
 }  // namespace pmdl

@@ -23,4 +23,8 @@ void act_forward_block(Act act, float alpha, const float* z, long ldz, float* y,
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols);
 
+// d *= f'(z) in place for an elementwise activation, on a rows x cols block of row-major arrays that
+// share the row stride ld: the dense layers' input-gradient GEMM epilogue.
+void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols);
+
 }  // namespace pmdl

@@ -50,6 +50,23 @@ struct DenseOutput {
     }
 };
 
+// The input-gradient GEMM's output pass: on each final block of d = dZ·Wᵀ, d *= f'(z) for the
+// previous layer's elementwise activation f (its z and a = f(z)), while the block is in cache.
+struct ActivationGradient {
+    const float* z;
+    const float* a;
+    float* d;
+    long cols;
+    Act act;
+    float alpha;
+
+    static void apply(const void* self, int i0, int rows, int j0, int cols) {
+        const ActivationGradient& g = *static_cast<const ActivationGradient*>(self);
+        const long at = i0 * g.cols + j0;
+        act_backward_block(g.act, g.alpha, g.z + at, g.a + at, g.d + at, g.cols, rows, cols);
+    }
+};
+
 // sum[c] = sum over rows of m[r][c] (row stride ld): the bias gradient. Rows are added in order,
 // and threads split the columns, never the rows, so the result does not depend on their number.
 PMDL_SIMD_CLONES
@@ -220,6 +237,8 @@ void Network::backward(int rows) {
         const LayerSpec& L = layers_[i];
         float* dz = dz_[i].data();  // gradient with respect to this layer's pre-activation
         float* din = i > 0 ? dz_[i - 1].data() : nullptr;
+        const LayerSpec* prev = i > 0 ? &layers_[i - 1] : nullptr;
+        bool din_final = !din || prev->act == Act::Linear;  // the previous activation's derivative is in
         switch (L.kind) {
             case LayerKind::Dense: {
                 float* gW = grads_.data() + kernel_at_[i];
@@ -230,7 +249,12 @@ void Network::backward(int rows) {
                 }
                 if (din) {
                     const float* W = params_.data() + kernel_at_[i];
-                    gemm(false, true, rows, L.in, L.out, 1.0f, dz, L.out, W, L.out, 0.0f, din, L.in);
+                    const ActivationGradient grad{zp_[i - 1], ap_[i - 1], din, L.in, prev->act, prev->alpha};
+                    const GemmEpilogue epilogue{&ActivationGradient::apply, &grad};
+                    const bool fuse = !din_final && act_is_elementwise(prev->act);
+                    gemm(false, true, rows, L.in, L.out, 1.0f, dz, L.out, W, L.out, 0.0f, din, L.in,
+                         fuse ? &epilogue : nullptr);
+                    din_final = din_final || fuse;
                 }
                 break;
             }
@@ -245,12 +269,11 @@ void Network::backward(int rows) {
                 }
                 break;
         }
-        if (din) {
-            const LayerSpec& P = layers_[i - 1];
+        if (!din_final) {
             const float *z = zp_[i - 1], *a = ap_[i - 1];
-            for_slices(rows, P.out, [&](int r0, int r1) {
-                const long at = (long)r0 * P.out;
-                act_backward(P.act, P.alpha, z + at, a + at, din + at, din + at, r1 - r0, P.out);
+            for_slices(rows, prev->out, [&](int r0, int r1) {
+                const long at = (long)r0 * prev->out;
+                act_backward(prev->act, prev->alpha, z + at, a + at, din + at, din + at, r1 - r0, prev->out);
             });
         }
     }

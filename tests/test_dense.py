@@ -202,6 +202,48 @@ def test_gradients_match_finite_differences(loss, in_dim, stack, k, lr):
         np.testing.assert_allclose(w1, (w0 - lr * g).astype(np.float32), rtol=1e-6, atol=1e-7)
 
 
+def _backprop_float64(weights, x, y):
+    """Gradients of mse through Dense(300, relu) -> Dense(200, tanh, no bias) -> Dense(70, sigmoid) -> Dense(10)."""
+    w1, b1, w2, w3, b3, w4, b4 = weights
+    z1 = x @ w1 + b1
+    a1 = np.maximum(z1, 0)
+    a2 = np.tanh(a1 @ w2)
+    a3 = 1 / (1 + np.exp(-(a2 @ w3 + b3)))
+    p = a3 @ w4 + b4
+    d4 = 2 * (p - y) / p.size
+    d3 = (d4 @ w4.T) * a3 * (1 - a3)
+    d2 = (d3 @ w3.T) * (1 - a2 ** 2)
+    d1 = (d2 @ w2.T) * (z1 > 0)
+    return [x.T @ d1, d1.sum(0), a1.T @ d2, a2.T @ d3, d3.sum(0), a3.T @ d4, d4.sum(0)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gradients_of_large_layers_match_float64(threads):
+    # Big enough for every GEMM schedule; the input gradients get the activation's derivative in the
+    # GEMM's epilogue, block by block.
+    import pyminidl
+    stack = [("dense", 300, "relu", True), ("dense", 200, "tanh", False), ("dense", 70, "sigmoid", True),
+             ("dense", 10, None, True)]
+    model = _model(stack, 600)
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(scale=1 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.3, size=w.shape).astype(np.float32)
+               for w in model.get_weights()]
+    model.set_weights(weights)
+    x = rng.normal(size=(300, 600)).astype(np.float32)
+    y = rng.normal(size=(300, 10)).astype(np.float32)
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="mse")
+    before = pyminidl.get_num_threads()
+    try:
+        pyminidl.set_num_threads(threads)
+        model.fit(x, y, batch_size=300, epochs=1, shuffle=False, verbose=0)
+    finally:
+        pyminidl.set_num_threads(before)
+    ref = _backprop_float64([w.astype(np.float64) for w in weights], x.astype(np.float64), y.astype(np.float64))
+    for t, (g, r) in enumerate(zip(model._net.gradients(), ref)):
+        err = np.abs(np.asarray(g, np.float64) - r).max()
+        assert err <= 1e-4 * np.abs(r).max(), f"tensor {t}: max error {err:.3g} of max {np.abs(r).max():.3g}"
+
+
 def test_gradient_is_a_batch_mean_with_sample_weights():
     """The gradient of sum_i w_i l_i / N (Keras' divisor is N, not sum w)."""
     stack = [("dense", 3, "tanh", True), ("dense", 1, None, True)]
