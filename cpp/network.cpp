@@ -171,7 +171,9 @@ void Network::ensure_capacity(int rows) {
         const long size = (long)rows * layers_[i].out;
         z_[i].resize(size);
         dz_[i].resize(size);
-        if (layers_[i].act != Act::Linear || layers_[i].kind != LayerKind::Dense) a_[i].resize(size);
+        const bool a_is_z = layers_[i].kind == LayerKind::Dense &&
+                            (layers_[i].act == Act::Linear || layers_[i].act == Act::Relu);
+        if (!a_is_z) a_[i].resize(size);
         if (layers_[i].kind == LayerKind::Dropout) mask_[i].resize(size);
     }
     xb_.resize((long)rows * input_dim());
@@ -189,7 +191,9 @@ const float* Network::forward(const float* x, int rows, bool training) {
             case LayerKind::Dense: {
                 const float* W = params_.data() + kernel_at_[i];
                 const bool fused_act = L.act != Act::Linear && act_is_elementwise(L.act);
-                float* a = L.act != Act::Linear ? a_[i].data() : nullptr;
+                // relu overwrites z: its derivative only needs z > 0, which relu(z) > 0 says too,
+                // and one array less to write is one less stream of cache misses.
+                float* a = L.act == Act::Linear ? nullptr : L.act == Act::Relu ? z : a_[i].data();
                 const DenseOutput out{bias_at_[i] >= 0 ? params_.data() + bias_at_[i] : nullptr, z,
                                       fused_act ? a : nullptr, L.out, L.act, L.alpha};
                 const GemmEpilogue epilogue{&DenseOutput::apply, &out};
