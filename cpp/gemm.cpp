@@ -294,16 +294,21 @@ int next_unit(UnitRange* ranges, int tid, int nt) {
     }
 }
 
-void gemm_shared_a(const Problem& P, float* a_all, UnitRange* ranges, int tid, int nt) {
+void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ranges, int tid, int nt) {
     const GemmKernel& K = *P.K;
     const int MR = K.mr, NR = K.nr;
     const int m_panels = (P.m + MR - 1) / MR, n_panels = (P.n + NR - 1) / NR;
     const long a_block = (long)m_panels * MR * P.kc_step;  // one KC block of packed A
-    for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {  // this thread's share of A's panels
-        const int p0 = m_panels * tid / nt, p1 = m_panels * (tid + 1) / nt;
-        if (p1 > p0)
-            K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, std::min(P.kc_step, P.k - pc), a_at(P, p0 * MR, pc),
-                     P.lda, P.ta, a_all + b * a_block + (long)p0 * MR * std::min(P.kc_step, P.k - pc));
+    // Threads claim A's panels four at a time (every KC block of them), so one that loses its core
+    // holds the barrier below up by four panels at most.
+    constexpr int PANELS_PER_CLAIM = 4;
+    for (int c; (c = __atomic_fetch_add(pack_next, 1, __ATOMIC_RELAXED)) * PANELS_PER_CLAIM < m_panels;) {
+        const int p0 = c * PANELS_PER_CLAIM, p1 = std::min(m_panels, p0 + PANELS_PER_CLAIM);
+        for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
+            const int kc = std::min(P.kc_step, P.k - pc);
+            K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, kc, a_at(P, p0 * MR, pc), P.lda, P.ta,
+                     a_all + b * a_block + (long)p0 * MR * kc);
+        }
     }
     // Row runs per column panel: enough units (>= 16 per thread) for a fine balance at the end.
     const int runs = std::min(m_panels, std::max(1, (16 * nt + n_panels - 1) / n_panels));
@@ -409,10 +414,11 @@ static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float a
     if (nt > 1 && nt <= SHARED_A_MAX_THREADS && k > KC_MAX && a_floats <= SHARED_A_MAX) {
         float* a_all = a_shared.get((size_t)a_floats);
         UnitRange ranges[SHARED_A_MAX_THREADS];
+        int pack_next = 0;
 #pragma omp parallel num_threads(nt)
         {
             AdoptFloatMode mode(P.float_mode);
-            gemm_shared_a(P, a_all, ranges, omp_get_thread_num(), omp_get_num_threads());
+            gemm_shared_a(P, a_all, &pack_next, ranges, omp_get_thread_num(), omp_get_num_threads());
         }
         return;
     }

@@ -76,19 +76,29 @@ void sum_rows(const float* __restrict m, float* __restrict sum, int rows, int co
         for (int c = 0; c < cols; ++c) sum[c] += m[r * ld + c];
 }
 
-// Calls fn(begin, end) on slices of [0, count) that split `count * width` floats of work among
-// the threads, or once on the whole range when that is too little work to share. Each slice is
-// computed exactly as the whole range would be, so results do not depend on the thread count.
+// Calls fn(begin, end) on slices of [0, count) that together cover `count * width` floats of
+// work, on the threads when there are at least min_work floats, else once on the whole range.
+// Each slice is computed exactly as the whole range would be, so results do not depend on the
+// thread count. Threads claim the slices one by one (8 per thread): one that loses its core for
+// a while on a shared machine leaves its share to the others instead of holding them up.
 template <class Fn>
-void for_slices(int count, long width, Fn&& fn) {
-    const int nt = (long)count * width >= kParallelRowsMin ? std::min(get_num_threads(), count) : 1;
-    if (nt <= 1) return fn(0, count);
+void for_slices(long count, long width, long min_work, Fn&& fn) {
+    const int nt = count * width >= min_work ? (int)std::min<long>(get_num_threads(), count) : 1;
+    if (nt <= 1) return fn(0L, count);
+    const long slices = std::min<long>(count, 8L * nt);
+    long next = 0;
     const unsigned float_mode = AdoptFloatMode::current();
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int t = 0; t < nt; ++t) {
+#pragma omp parallel num_threads(nt)
+    {
         AdoptFloatMode mode(float_mode);
-        fn(count * t / nt, count * (t + 1) / nt);
+        for (long s; (s = __atomic_fetch_add(&next, 1L, __ATOMIC_RELAXED)) < slices;)
+            fn(count * s / slices, count * (s + 1) / slices);
     }
+}
+
+template <class Fn>
+void for_row_slices(int rows, long cols, Fn&& fn) {  // rows of a layer: ints in, ints out
+    for_slices(rows, cols, kParallelRowsMin, [&](long r0, long r1) { fn((int)r0, (int)r1); });
 }
 
 }  // namespace
@@ -202,7 +212,7 @@ const float* Network::forward(const float* x, int rows, bool training) {
                 zp_[i] = z;
                 ap_[i] = a ? a : z;
                 if (a && !fused_act)
-                    for_slices(rows, L.out, [&](int r0, int r1) {
+                    for_row_slices(rows, L.out, [&](int r0, int r1) {
                         const long at = (long)r0 * L.out;
                         act_forward(L.act, L.alpha, z + at, a + at, r1 - r0, L.out);
                     });
@@ -249,7 +259,7 @@ void Network::backward(int rows) {
                 gemm(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
                 if (bias_at_[i] >= 0) {
                     float* gb = grads_.data() + bias_at_[i];
-                    for_slices(L.out, rows, [&](int c0, int c1) { sum_rows(dz + c0, gb + c0, rows, c1 - c0, L.out); });
+                    for_row_slices(L.out, rows, [&](int c0, int c1) { sum_rows(dz + c0, gb + c0, rows, c1 - c0, L.out); });
                 }
                 if (din) {
                     const float* W = params_.data() + kernel_at_[i];
@@ -275,7 +285,7 @@ void Network::backward(int rows) {
         }
         if (!din_final) {
             const float *z = zp_[i - 1], *a = ap_[i - 1];
-            for_slices(rows, prev->out, [&](int r0, int r1) {
+            for_row_slices(rows, prev->out, [&](int r0, int r1) {
                 const long at = (long)r0 * prev->out;
                 act_backward(prev->act, prev->alpha, z + at, a + at, din + at, din + at, r1 - r0, prev->out);
             });
@@ -312,20 +322,12 @@ void Network::apply_gradients() {
             float* st[3] = {s[0] + t.offset, s[1] + t.offset, s[2] + t.offset};
             optimizer_update(opt_, k, params_.data() + t.offset, g + t.offset, st, t.size);
         }
-    } else {  // every rule is elementwise: one pass over all parameters, in slices per thread when large
-        const int nt = n >= kParallelUpdateMin ? get_num_threads() : 1;
-        if (nt == 1) {  // no OpenMP call at all: even a serial parallel region costs a microsecond
-            optimizer_update(opt_, k, params_.data(), g, s, n);
-            ++iterations;
-            return;
-        }
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (int t = 0; t < nt; ++t) {
-            FlushDenormals flush;  // each OpenMP thread has its own floating-point mode
-            const long lo = (n * t / nt) & ~15L, hi = t + 1 == nt ? n : (n * (t + 1) / nt) & ~15L;
+    } else {  // every rule is elementwise: one pass over all parameters, in slices of 16 when large
+        for_slices((n + 15) / 16, 16, kParallelUpdateMin, [&](long b0, long b1) {
+            const long lo = b0 * 16, hi = std::min(n, b1 * 16);
             float* st[3] = {s[0] + lo, s[1] + lo, s[2] + lo};
             optimizer_update(opt_, k, params_.data() + lo, g + lo, st, hi - lo);
-        }
+        });
     }
     ++iterations;
 }
@@ -348,7 +350,7 @@ void Network::train_step(const float* x, const float* y, const float* w, int row
 }
 
 void Network::gather(const float* src, int cols, const int* idx, int rows, float* dst) const {
-    for_slices(rows, cols, [&](int r0, int r1) {
+    for_row_slices(rows, cols, [&](int r0, int r1) {
         for (int r = r0; r < r1; ++r) {  // a plain loop: rows of a few floats are too short for memmove
             const float* s = src + (long)idx[r] * cols;
             float* d = dst + (long)r * cols;
