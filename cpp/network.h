@@ -104,6 +104,7 @@ private:
     bool compiled_ = false;
 
     // Workspaces for up to capacity_ rows: pre-activations, outputs, gradients, dropout masks.
+    // Dense layers with linear or relu activation keep their output in z_ (relu in place), no a_.
     int capacity_ = 0;
     std::vector<std::vector<float>> z_, a_, dz_, mask_;
     std::vector<const float*> in_, zp_, ap_;
