@@ -9,4 +9,6 @@ import pyminidl
 def fresh_state():
     pyminidl.clear_session()
     pyminidl.set_random_seed(1234)
+    threads = pyminidl.get_num_threads()
     yield
+    pyminidl.set_num_threads(threads)  # tests may change it

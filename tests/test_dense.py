@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+import pyminidl
 from pyminidl.layers import Activation, Dense, Dropout
 from pyminidl.models import Sequential
 from pyminidl.optimizers import SGD
@@ -127,21 +128,22 @@ LARGE_STACK = [("dense", 300, "relu", True), ("dense", 200, "gelu", False), ("de
                ("dense", 40, "tanh", True), ("dense", 10, "softmax", True)]
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_predict_of_large_layers_matches_float64(threads):
-    import pyminidl
-    model = _model(LARGE_STACK, 600)
-    rng = np.random.default_rng(0)
-    weights = [rng.normal(scale=1 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.5, size=w.shape).astype(np.float32)
+def _scaled_weights(model, rng, bias_scale):
+    """Kernels ~ N(0, 1/fan_in) (activations stay O(1) through wide layers), biases ~ N(0, bias_scale^2)."""
+    weights = [rng.normal(scale=1 / np.sqrt(w.shape[0]) if w.ndim == 2 else bias_scale, size=w.shape).astype(np.float32)
                for w in model.get_weights()]
     model.set_weights(weights)
+    return weights
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_predict_of_large_layers_matches_float64(threads):
+    model = _model(LARGE_STACK, 600)
+    rng = np.random.default_rng(0)
+    weights = _scaled_weights(model, rng, bias_scale=0.5)
     x = rng.normal(size=(300, 600)).astype(np.float32)
-    before = pyminidl.get_num_threads()
-    try:
-        pyminidl.set_num_threads(threads)
-        got = model.predict(x)
-    finally:
-        pyminidl.set_num_threads(before)
+    pyminidl.set_num_threads(threads)
+    got = model.predict(x)
     ref = ref_forward(LARGE_STACK, [w.astype(np.float64) for w in weights], x)[1]
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6)
 
@@ -221,23 +223,16 @@ def _backprop_float64(weights, x, y):
 def test_gradients_of_large_layers_match_float64(threads):
     # Big enough for every GEMM schedule; the input gradients get the activation's derivative in the
     # GEMM's epilogue, block by block.
-    import pyminidl
     stack = [("dense", 300, "relu", True), ("dense", 200, "tanh", False), ("dense", 70, "sigmoid", True),
              ("dense", 10, None, True)]
     model = _model(stack, 600)
     rng = np.random.default_rng(1)
-    weights = [rng.normal(scale=1 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.3, size=w.shape).astype(np.float32)
-               for w in model.get_weights()]
-    model.set_weights(weights)
+    weights = _scaled_weights(model, rng, bias_scale=0.3)
     x = rng.normal(size=(300, 600)).astype(np.float32)
     y = rng.normal(size=(300, 10)).astype(np.float32)
     model.compile(optimizer=SGD(learning_rate=0.0), loss="mse")
-    before = pyminidl.get_num_threads()
-    try:
-        pyminidl.set_num_threads(threads)
-        model.fit(x, y, batch_size=300, epochs=1, shuffle=False, verbose=0)
-    finally:
-        pyminidl.set_num_threads(before)
+    pyminidl.set_num_threads(threads)
+    model.fit(x, y, batch_size=300, epochs=1, shuffle=False, verbose=0)
     ref = _backprop_float64([w.astype(np.float64) for w in weights], x.astype(np.float64), y.astype(np.float64))
     for t, (g, r) in enumerate(zip(model._net.gradients(), ref)):
         err = np.abs(np.asarray(g, np.float64) - r).max()

@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+import pyminidl
 from pyminidl import optimizers
 from pyminidl.layers import Dense
 from pyminidl.models import Sequential
@@ -225,16 +226,11 @@ def test_wide_layers_match_float64_keras_rules(threads):
     """Batches of 300 through 300-wide layers: every GEMM schedule runs (shared A, blocked, transposed).
     SGD with momentum: Adam's float64 comparison is ill-conditioned on the near-zero gradients of wide
     relu layers (its step is ~lr whatever the gradient's size), so Adam is checked on the small nets."""
-    import pyminidl
     model, layers, loss, weights, x, y = _setup("wide-relu-tanh", n=600, seed=5)
     make, ref_kwargs = OPTIMIZERS["sgd-momentum"]
     model.compile(optimizer=make(), loss=loss)
-    before = pyminidl.get_num_threads()
-    try:
-        pyminidl.set_num_threads(threads)
-        model.fit(x, y, batch_size=300, epochs=3, shuffle=False, verbose=0)
-    finally:
-        pyminidl.set_num_threads(before)
+    pyminidl.set_num_threads(threads)
+    model.fit(x, y, batch_size=300, epochs=3, shuffle=False, verbose=0)
     assert model.optimizer.iterations == 6
     ref_ws = ref_train(layers, loss, weights, x, y, RefOptimizer(**ref_kwargs), 300, 3)
     assert max(np.max(np.abs(w - w0)) for w, w0 in zip(ref_ws, weights)) > 1e-3
