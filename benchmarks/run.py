@@ -35,7 +35,9 @@ import report  # noqa: E402
 import workloads  # noqa: E402
 
 FIT_BUDGET_SECONDS = 12.0  # per workload and contender: stop repeating (after one timed run) past this
-PAUSE_SECONDS = 0.05  # before each timing: OpenBLAS/OpenMP workers of the previous contender stop spinning
+# Before each timing, so the previous contender's idle workers stop spinning: OpenBLAS's threads spin
+# for 2^28 cycles (0.128 s measured here) after each call, libgomp's for a few milliseconds.
+PAUSE_SECONDS = 0.2
 
 
 def main(argv=None):
