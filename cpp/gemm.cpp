@@ -1,20 +1,9 @@
-// GEMM in the BLIS/GotoBLAS style: five loops around a register-tiled micro-kernel.
-//
-//   jc: NC columns of C      B panel (KC x NC) packed once, shared by the threads   -> L3
-//   pc: KC of the reduction  (never split across threads: results do not depend on their number)
-//   ic: up to MC rows of C   A block (MC x KC) packed by the thread that claimed it -> L2
-//   jr: NR columns           B micro-panel (KC x NR) reused by every ir step        -> L1
-//   ir: MR rows              micro-kernel: MR x NR tile of C in registers
-//
-// Threads share the ic loop (runs of MR-row panels claimed from a counter), or the jr loop when C
-// has too few rows. Products with a small A and several KC blocks (the MLP's) use a second
-// schedule instead: A packed whole and shared, threads claiming column panels (gemm_shared_a).
-// Either way every element of C is computed by one thread in one fixed order, so results are
-// bit-identical for any thread count.
+// GEMM's front door: checks, the kernel picked for this CPU, the thread count, and the shape
+// dispatch: tiny products (the XOR and iris tutorials) take a direct loop, narrow ones are computed
+// transposed, the rest go to the packed five loops of gemm_schedule.cpp.
 //
 // The micro-kernel and the packing that feeds it live in gemm_avx512.cpp, gemm_avx2.cpp and
 // gemm_portable.cpp (each compiled with its own flags); one is picked at run time from the CPU.
-// Tiny products (the XOR and iris tutorials) skip all of that and take a direct loop.
 #include "gemm.h"
 
 #include <algorithm>
@@ -28,26 +17,13 @@
 #endif
 
 #include "gemm_kernels.h"
-#include "simd.h"
+#include "gemm_schedule.h"
 
 namespace pmdl {
 namespace {
 
+using detail::Buffer;
 using detail::GemmKernel;
-
-// Blocking for the AVX-512 tiles (6 x 64, 14 x 32) on L1d 48 KiB, L2 2 MiB per core (Sapphire
-// Rapids); the same numbers serve the smaller AVX2/portable tiles (they only use less of each cache).
-// KC: the B micro-panel KC x NR x 4 B is reused by every MR-row step, so it should stay near L1:
-//     256 x 32 x 4 B = 32 KiB of 48 for the 14 x 32 tile; 6 x 64 needs twice that but loads less
-//     per FMA (and measured faster anyway). Longer reductions are cut into equal blocks (k = 784 -> 4 x 196);
-//     the cut depends only on k, so no element's rounding depends on the thread count.
-// MC: the packed A block MC x KC x 4 B stays in L2 while all B micro-panels pass it:
-//     MC = 336 (56 x 6, 24 x 14) -> 336 KiB, a sixth of L2, leaving room for the B panel streaming through.
-// NC: the packed B panel KC x NC x 4 B is shared by the threads and read once per A block;
-//     NC = 2048 -> 2 MiB, which lives in the (300 MiB) L3 and is fetched micro-panel by micro-panel.
-constexpr int KC_MAX = 256;
-constexpr int MC_MAX = 336;
-constexpr int NC_MAX = 2048;
 
 // Below this many multiply-adds (m*n*k) threads cost more to wake and synchronize than they
 // save (~5 us of barrier traffic against ~10 us of work at 64^3).
@@ -89,26 +65,8 @@ int default_threads() {
 
 int g_threads = default_threads();
 
-// A 64-byte aligned float buffer that only grows: allocated once per thread in steady state.
-struct Buffer {
-    float* data = nullptr;
-    size_t size = 0;
-    float* get(size_t n) {
-        if (n > size) {
-            std::free(data);
-            n = (n + 15) & ~size_t(15);
-            data = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
-            if (!data) throw std::bad_alloc();
-            size = n;
-        }
-        return data;
-    }
-    ~Buffer() { std::free(data); }
-};
-
-thread_local Buffer a_buffer;  // each thread's packed A block
-thread_local Buffer b_buffer;  // the calling thread's packed B panel, shared with its team
-thread_local Buffer a_shared;  // the calling thread's packed A, whole, shared with its team
+// Threads for a product of m*n*k = volume multiply-adds.
+int threads_for(double volume) { return volume >= THREAD_MIN_VOLUME ? g_threads : 1; }
 
 // C = beta*C, with beta == 0 writing zeros (never reading C).
 void scale_c(int m, int n, float beta, float* C, int ldc) {
@@ -150,192 +108,6 @@ void gemm_direct(bool ta, bool tb, int m, int n, int k, float alpha, const float
         float* c = C + (long)i * ldc;
         if (beta == 0.0f) for (int j = 0; j < n; ++j) c[j] = alpha * acc[j];
         else for (int j = 0; j < n; ++j) c[j] = alpha * acc[j] + beta * c[j];
-    }
-}
-
-struct Problem {
-    const GemmKernel* K;  // the register tile for this shape
-    bool ta, tb;
-    int m, n, k;
-    float alpha, beta;
-    const float* A;
-    long lda;
-    const float* B;
-    long ldb;
-    float* C;
-    long ldc;
-    int kc_step;       // KC used for this k (depends on k only)
-    float* b_packed;   // two shared B panels of kc_step x NC_MAX, b_half floats apart
-    long b_half;
-    int* counters;     // work counters of three consecutive rounds (see gemm_blocked)
-    const GemmEpilogue* epilogue;  // or nullptr
-    unsigned float_mode;           // the caller's, for the worker threads
-};
-
-void finish(const Problem& P, int i0, int rows, int j0, int cols) {  // a block of C is final
-    if (P.epilogue && rows > 0 && cols > 0) P.epilogue->apply(P.epilogue->context, i0, rows, j0, cols);
-}
-
-// Address of op(A)(i, p) and op(B)(p, j).
-const float* a_at(const Problem& P, int i, int p) {
-    return P.ta ? P.A + (long)p * P.lda + i : P.A + (long)i * P.lda + p;
-}
-const float* b_at(const Problem& P, int p, int j) {
-    return P.tb ? P.B + (long)j * P.ldb + p : P.B + (long)p * P.ldb + j;
-}
-
-void barrier() {
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-}
-
-// Claims the next run of work units [start, start + take) from a shared counter: guided
-// self-scheduling (big runs first, smaller ones near the end), so a thread that loses its core
-// for a while (shared machines) leaves the rest of the work to the others. Returns false when done.
-bool claim(int* counter, int total, int nt, int max_take, int& start, int& take) {
-    start = __atomic_load_n(counter, __ATOMIC_RELAXED);
-    do {
-        if (start >= total) return false;
-        const int left = total - start;
-        take = std::max(1, std::min(max_take, nt == 1 ? left : left / (2 * nt)));
-    } while (!__atomic_compare_exchange_n(counter, &start, start + take, false, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_RELAXED));
-    return true;
-}
-
-// The five loops for thread `tid` of `nt`. All threads pack the shared B panel together; then
-// each claims runs of MR-row panels of C (or, when C has too few rows, runs of NR-column panels),
-// packs the A rows it needs and runs the micro-kernel over them. B is double-buffered, so one
-// barrier per KC step suffices: a thread can only repack a buffer after everyone has passed the
-// barrier that follows the next packing, i.e. after everyone has finished with that buffer.
-void gemm_blocked(const Problem& P, int tid, int nt) {
-    const GemmKernel& K = *P.K;
-    const int MR = K.mr, NR = K.nr;
-    const int m_panels = (P.m + MR - 1) / MR;
-    const bool split_m = nt == 1 || m_panels >= 2 * nt;
-    const int mc_panels = std::max(1, MC_MAX / MR);
-    const int nc_max = NC_MAX / NR * NR;
-    float* a_packed = a_buffer.get((size_t)(split_m ? mc_panels : m_panels) * MR * P.kc_step);
-
-    int round = 0;
-    for (int jc = 0; jc < P.n; jc += nc_max) {
-        const int nc = std::min(nc_max, P.n - jc);
-        const int n_panels = (nc + NR - 1) / NR;
-        for (int pc = 0; pc < P.k; pc += P.kc_step, ++round) {
-            const int kc = std::min(P.kc_step, P.k - pc);
-            const float beta = pc == 0 ? P.beta : 1.0f;
-            float* b_packed = P.b_packed + (round & 1) * P.b_half;
-            int* counter = &P.counters[round % 3];
-            if (tid == 0) P.counters[(round + 1) % 3] = 0;  // its last user finished before this round's barrier
-            for (int jp = tid; jp < n_panels; jp += nt)
-                K.pack_b(kc, std::min(NR, nc - jp * NR), b_at(P, pc, jc + jp * NR), P.ldb, P.tb,
-                         b_packed + (long)jp * NR * kc);
-            barrier();
-            int start, take;
-            while (claim(counter, split_m ? m_panels : n_panels, nt, split_m ? mc_panels : n_panels, start, take)) {
-                const int m0 = split_m ? start * MR : 0;
-                const int mc = split_m ? std::min(P.m, (start + take) * MR) - m0 : P.m;
-                const int j0 = split_m ? 0 : start, j1 = split_m ? n_panels : start + take;
-                K.pack_a(mc, kc, a_at(P, m0, pc), P.lda, P.ta, a_packed);
-                for (int jp = j0; jp < j1; ++jp) {
-                    const int nr = std::min(NR, nc - jp * NR);
-                    const float* bp = b_packed + (long)jp * NR * kc;
-                    float* c = P.C + (long)m0 * P.ldc + jc + jp * NR;
-                    for (int ir = 0; ir < mc; ir += MR)
-                        K.micro(kc, a_packed + (long)ir * kc, bp, c + (long)ir * P.ldc, P.ldc,
-                                std::min(MR, mc - ir), nr, P.alpha, beta);
-                }
-                if (pc + kc == P.k) finish(P, m0, mc, jc + j0 * NR, std::min(nc, j1 * NR) - j0 * NR);
-            }
-        }
-    }
-}
-
-// Schedule for products whose packed A fits in L2 (the MLP's): A is packed once, whole, by all
-// threads together (one barrier); then each thread works through units, a unit being one NR-column
-// panel of C times a run of its MR-row panels: it packs that column panel of B for the whole k
-// (unless it already holds it) and runs the micro-kernel over the unit's rows for every KC block.
-// No further barriers and no shared B. Each thread owns a contiguous range of units, taken from
-// the front, so it packs each of its B panels once; a thread that runs out steals units from the
-// back of the fullest range, so one slowed down by a noisy neighbour leaves little to wait on.
-constexpr long SHARED_A_MAX = 256 * 1024;  // floats of packed A: 1 MiB, half of L2
-constexpr int SHARED_A_MAX_THREADS = 64;   // unit ranges live in a fixed array
-
-// A range of work units [front, back) in one word, so that its owner (front) and thieves (back)
-// update it with a single compare-and-swap.
-struct UnitRange {
-    alignas(64) unsigned long long word;
-};
-constexpr unsigned long long pack_range(unsigned front, unsigned back) {
-    return (unsigned long long)back << 32 | front;
-}
-
-// The next unit for thread `tid`: its own front, else the back of the fullest other range; -1: none left.
-int next_unit(UnitRange* ranges, int tid, int nt) {
-    for (int victim = tid;;) {
-        unsigned long long w = __atomic_load_n(&ranges[victim].word, __ATOMIC_ACQUIRE);
-        for (;;) {
-            const unsigned front = (unsigned)w, back = (unsigned)(w >> 32);
-            if (front >= back) break;
-            const bool own = victim == tid;
-            const unsigned long long next = own ? pack_range(front + 1, back) : pack_range(front, back - 1);
-            if (__atomic_compare_exchange_n(&ranges[victim].word, &w, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-                return (int)(own ? front : back - 1);
-        }
-        victim = -1;  // own range empty: steal from the range with the most left
-        unsigned most = 0;
-        for (int t = 0; t < nt; ++t) {
-            const unsigned long long r = __atomic_load_n(&ranges[t].word, __ATOMIC_ACQUIRE);
-            const unsigned left = (unsigned)(r >> 32) - std::min((unsigned)(r >> 32), (unsigned)r);
-            if (left > most) most = left, victim = t;
-        }
-        if (victim < 0) return -1;
-    }
-}
-
-void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ranges, int tid, int nt) {
-    const GemmKernel& K = *P.K;
-    const int MR = K.mr, NR = K.nr;
-    const int m_panels = (P.m + MR - 1) / MR, n_panels = (P.n + NR - 1) / NR;
-    const long a_block = (long)m_panels * MR * P.kc_step;  // one KC block of packed A
-    // Threads claim A's panels four at a time (every KC block of them), so one that loses its core
-    // holds the barrier below up by four panels at most.
-    constexpr int PANELS_PER_CLAIM = 4;
-    for (int c; (c = __atomic_fetch_add(pack_next, 1, __ATOMIC_RELAXED)) * PANELS_PER_CLAIM < m_panels;) {
-        const int p0 = c * PANELS_PER_CLAIM, p1 = std::min(m_panels, p0 + PANELS_PER_CLAIM);
-        for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
-            const int kc = std::min(P.kc_step, P.k - pc);
-            K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, kc, a_at(P, p0 * MR, pc), P.lda, P.ta,
-                     a_all + b * a_block + (long)p0 * MR * kc);
-        }
-    }
-    // Row runs per column panel: enough units (>= 16 per thread) for a fine balance at the end.
-    const int runs = std::min(m_panels, std::max(1, (16 * nt + n_panels - 1) / n_panels));
-    const int units = n_panels * runs;
-    ranges[tid].word = pack_range(units * tid / nt, units * (tid + 1) / nt);
-    barrier();  // A packed, every range set
-    float* b_panel = b_buffer.get((size_t)P.k * NR);
-    int held = -1;
-    for (int u; (u = next_unit(ranges, tid, nt)) >= 0;) {
-        const int jp = u / runs, run = u % runs;
-        const int nr = std::min(NR, P.n - jp * NR);
-        if (jp != held) {  // this column panel of B, every KC block, back to back
-            for (int pc = 0; pc < P.k; pc += P.kc_step)
-                K.pack_b(std::min(P.kc_step, P.k - pc), nr, b_at(P, pc, jp * NR), P.ldb, P.tb,
-                         b_panel + (long)pc * NR);
-            held = jp;
-        }
-        const int i0 = m_panels * run / runs, i1 = m_panels * (run + 1) / runs;
-        for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
-            const int kc = std::min(P.kc_step, P.k - pc);
-            const float beta = pc == 0 ? P.beta : 1.0f;
-            for (int ip = i0; ip < i1; ++ip)
-                K.micro(kc, a_all + b * a_block + (long)ip * MR * kc, b_panel + (long)pc * NR,
-                        P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc, std::min(MR, P.m - ip * MR), nr,
-                        P.alpha, beta);
-        }
-        finish(P, i0 * MR, std::min(P.m, i1 * MR) - i0 * MR, jp * NR, nr);
     }
 }
 
@@ -396,48 +168,6 @@ double measure_peak_gflops(int threads) {
     return best;
 }
 
-// The packed five loops (either schedule) on op(A) * op(B), after gemm's shape dispatch.
-static void gemm_packed(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-                        const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {
-    const double volume = (double)m * n * k;
-    const GemmKernel& K = tile_for(m, n);
-    const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    int counters[3] = {0, 0, 0};
-    Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
-              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current()};
-    const int nt = volume >= THREAD_MIN_VOLUME ? g_threads : 1;
-#ifdef _OPENMP
-    // Reductions of several KC blocks with a small A take the shared-A schedule: the blocked one
-    // meets at a barrier per KC block (measured +5-11% on the MLP's m = 256 products, 2 threads);
-    // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
-    const long a_floats = (long)((m + K.mr - 1) / K.mr * K.mr) * k;
-    if (nt > 1 && nt <= SHARED_A_MAX_THREADS && k > KC_MAX && a_floats <= SHARED_A_MAX) {
-        float* a_all = a_shared.get((size_t)a_floats);
-        UnitRange ranges[SHARED_A_MAX_THREADS];
-        int pack_next = 0;
-#pragma omp parallel num_threads(nt)
-        {
-            AdoptFloatMode mode(P.float_mode);
-            gemm_shared_a(P, a_all, &pack_next, ranges, omp_get_thread_num(), omp_get_num_threads());
-        }
-        return;
-    }
-#endif
-    P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
-    P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
-#ifdef _OPENMP
-    if (nt > 1) {
-#pragma omp parallel num_threads(nt)
-        {
-            AdoptFloatMode mode(P.float_mode);
-            gemm_blocked(P, omp_get_thread_num(), omp_get_num_threads());
-        }
-        return;
-    }
-#endif
-    gemm_blocked(P, 0, 1);
-}
-
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {
     if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm: negative dimension");
@@ -457,11 +187,13 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     if (k >= 32 && tile_cost(n, m) * 1.5 < tile_cost(m, n)) {
         float* ct = c_buffer.get((size_t)n * m);
         if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
-        gemm_packed(!trans_b, !trans_a, n, m, k, alpha, B, ldb, A, lda, beta, ct, m, nullptr);
+        detail::gemm_packed(tile_for(n, m), threads_for(volume), !trans_b, !trans_a, n, m, k, alpha, B, ldb, A,
+                            lda, beta, ct, m, nullptr);
         transpose(n, m, ct, m, C, ldc);
         return whole();
     }
-    gemm_packed(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+    detail::gemm_packed(tile_for(m, n), threads_for(volume), trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
+                        beta, C, ldc, epilogue);
 }
 
 }  // namespace pmdl

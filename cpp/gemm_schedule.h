@@ -1,0 +1,37 @@
+// Internal to gemm: the packed five loops and how threads share them (gemm_schedule.cpp), called by
+// gemm.cpp once it has picked the register tile and the thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+#include "gemm.h"
+#include "gemm_kernels.h"
+
+namespace pmdl::detail {
+
+// A 64-byte aligned float buffer that only grows: allocated once per thread in steady state.
+struct Buffer {
+    float* data = nullptr;
+    size_t size = 0;
+    float* get(size_t n) {
+        if (n > size) {
+            std::free(data);
+            n = (n + 15) & ~size_t(15);
+            data = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
+            if (!data) throw std::bad_alloc();
+            size = n;
+        }
+        return data;
+    }
+    ~Buffer() { std::free(data); }
+};
+
+// C = alpha * op(A) * op(B) + beta * C with register tile K on nt threads; the epilogue (or
+// nullptr) runs on each block of C once it is final.
+void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                 const float* A, long lda, const float* B, long ldb, float beta, float* C, long ldc,
+                 const GemmEpilogue* epilogue);
+
+}  // namespace pmdl::detail
