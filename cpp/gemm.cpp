@@ -111,22 +111,17 @@ void gemm_direct(bool ta, bool tb, int m, int n, int k, float alpha, const float
     }
 }
 
-double padded(const GemmKernel& t, int m, int n) {  // C's size rounded up to whole tiles
-    return (double)((m + t.mr - 1) / t.mr * t.mr) * ((n + t.nr - 1) / t.nr * t.nr);
+// Tile work of an m x n output: C rounded up to whole tiles, the narrow tile counted 10% dearer
+// (the main tile runs ~6% faster, so a few rows less padding, 784 against 786, does not pay).
+double tile_cost(const GemmKernel& t, int m, int n) {
+    const double padded = (double)((m + t.mr - 1) / t.mr * t.mr) * ((n + t.nr - 1) / t.nr * t.nr);
+    return &t == &kernel() ? padded : 1.1 * padded;
 }
 
-// The narrow tile only where it pads the product clearly less: the main tile runs ~6% faster, so a
-// few rows less padding (m = 784: 784 rows against 786) does not pay.
+// The cheaper of the main tile and its narrow sibling for an m x n output.
 const GemmKernel& tile_for(int m, int n) {
     const GemmKernel& K = kernel();
-    if (!K.narrow) return K;
-    return padded(*K.narrow, m, n) * 1.1 < padded(K, m, n) ? *K.narrow : K;
-}
-
-// Tile work of an m x n output with the tile tile_for picks (the narrow one counted 10% dearer).
-double tile_cost(int m, int n) {
-    const GemmKernel& t = tile_for(m, n);
-    return padded(t, m, n) * (&t == &kernel() ? 1.0 : 1.1);
+    return K.narrow && tile_cost(*K.narrow, m, n) < tile_cost(K, m, n) ? *K.narrow : K;
 }
 
 // dst (cols x rows) = src (rows x cols, row stride ld_src) transposed; dst has row stride ld_dst.
@@ -184,7 +179,7 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
     // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
     // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
-    if (k >= 32 && tile_cost(n, m) * 1.5 < tile_cost(m, n)) {
+    if (k >= 32 && tile_cost(tile_for(n, m), n, m) * 1.5 < tile_cost(tile_for(m, n), m, n)) {
         float* ct = c_buffer.get((size_t)n * m);
         if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
         detail::gemm_packed(tile_for(n, m), threads_for(volume), !trans_b, !trans_a, n, m, k, alpha, B, ldb, A,

@@ -102,6 +102,12 @@ void for_row_slices(int rows, long cols, Fn&& fn) {  // rows of a layer: ints in
     for_slices(rows, cols, kParallelRowsMin, [&](long r0, long r1) { fn((int)r0, (int)r1); });
 }
 
+// Dense layers whose output is their z: linear ones, and relu ones, which overwrite z with relu(z)
+// (the derivative needs only z > 0, which relu(z) > 0 says too; one array less to write and read).
+bool output_in_z(const LayerSpec& L) {
+    return L.kind == LayerKind::Dense && (L.act == Act::Linear || L.act == Act::Relu);
+}
+
 }  // namespace
 
 Rng::Rng(uint64_t seed) {
@@ -182,9 +188,7 @@ void Network::ensure_capacity(int rows) {
         const long size = (long)rows * layers_[i].out;
         z_[i].resize(size);
         dz_[i].resize(size);
-        const bool a_is_z = layers_[i].kind == LayerKind::Dense &&
-                            (layers_[i].act == Act::Linear || layers_[i].act == Act::Relu);
-        if (!a_is_z) a_[i].resize(size);
+        if (!output_in_z(layers_[i])) a_[i].resize(size);
         if (layers_[i].kind == LayerKind::Dropout) mask_[i].resize(size);
     }
     xb_.resize((long)rows * input_dim());
@@ -202,17 +206,15 @@ const float* Network::forward(const float* x, int rows, bool training) {
             case LayerKind::Dense: {
                 const float* W = params_.data() + kernel_at_[i];
                 const bool fused_act = L.act != Act::Linear && act_is_elementwise(L.act);
-                // relu overwrites z: its derivative only needs z > 0, which relu(z) > 0 says too,
-                // and one array less to write is one less stream of cache misses.
-                float* a = L.act == Act::Linear ? nullptr : L.act == Act::Relu ? z : a_[i].data();
+                float* a = output_in_z(L) ? z : a_[i].data();
                 const DenseOutput out{bias_at_[i] >= 0 ? params_.data() + bias_at_[i] : nullptr, z,
                                       fused_act ? a : nullptr, L.out, L.act, L.alpha};
                 const GemmEpilogue epilogue{&DenseOutput::apply, &out};
                 gemm(false, false, rows, L.out, L.in, 1.0f, in, L.in, W, L.out, 0.0f, z, L.out,
                      out.bias || out.a ? &epilogue : nullptr);
                 zp_[i] = z;
-                ap_[i] = a ? a : z;
-                if (a && !fused_act)
+                ap_[i] = a;
+                if (L.act != Act::Linear && !fused_act)  // softmax: a pass over whole rows
                     for_row_slices(rows, L.out, [&](int r0, int r1) {
                         const long at = (long)r0 * L.out;
                         act_forward(L.act, L.alpha, z + at, a + at, r1 - r0, L.out);

@@ -14,20 +14,9 @@
 
 namespace pmdl {
 
-// Flush denormals to zero while the core computes, as TensorFlow does on CPUs: decaying optimizer
-// state and dead units otherwise hit ~100-cycle microcode assists. The caller's mode is restored.
-class FlushDenormals {
-public:
-#if defined(__x86_64__) || defined(__i386__)
-    FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040); }  // FTZ | DAZ
-    ~FlushDenormals() { _mm_setcsr(saved_); }
-private:
-    unsigned saved_;
-#endif
-};
-
 // Each OpenMP thread has its own floating-point mode: worker threads take the calling thread's
 // (whether it flushes denormals), so no element's result depends on which thread computed it.
+// The thread's previous mode is restored at the end of the scope.
 class AdoptFloatMode {
 public:
 #if defined(__x86_64__) || defined(__i386__)
@@ -40,6 +29,15 @@ private:
     static unsigned current() { return 0; }
     explicit AdoptFloatMode(unsigned) {}
 #endif
+};
+
+// Flush denormals to zero while the core computes, as TensorFlow does on CPUs: decaying optimizer
+// state and dead units otherwise hit ~100-cycle microcode assists. The caller's mode is restored.
+class FlushDenormals : AdoptFloatMode {
+public:
+    FlushDenormals() : AdoptFloatMode(current() | kFtzDaz) {}
+private:
+    static constexpr unsigned kFtzDaz = 0x8040;  // MXCSR flush-to-zero | denormals-are-zero
 };
 
 }  // namespace pmdl
