@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "network.h"
 #include "optimizers.h"
+#include "scan.h"
 
 namespace py = pybind11;
 using namespace pmdl;
@@ -192,6 +193,12 @@ PYBIND11_MODULE(_core, m) {
     }, py::arg("a"), py::arg("b"), py::arg("c") = py::none(), py::arg("trans_a") = false, py::arg("trans_b") = false,
        py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f,
        "C = alpha * op(a) @ op(b) + beta * c (c is updated in place when given; it must be float32 C-contiguous)");
+    m.def("count_nonfinite", [](py::array_t<float, py::array::c_style> x) {
+        const float* p = x.data();
+        const long n = (long)x.size();
+        py::gil_scoped_release release;
+        return count_nonfinite(p, n);
+    }, py::arg("x"), "number of NaN and infinite values in a float32 C-contiguous array");
     m.def("set_num_threads", [](int n) {
         if (n < 1) throw py::value_error("num_threads must be a positive integer, got " + std::to_string(n));
         set_num_threads(n);

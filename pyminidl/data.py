@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check
+from pyminidl import _check, _core
 
 
 def as_array(value, name):
@@ -51,9 +51,12 @@ def features(x, name, feature_shape):
 
 
 def check_finite(array, name):
-    # min and max propagate NaN and show an infinity, without isfinite's temporary array (~2x faster)
-    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+    # one threaded pass in C++ for float32 C-contiguous arrays (fit's); NumPy's isfinite otherwise
+    if array.dtype == np.float32 and array.flags.c_contiguous:
+        bad = _core.count_nonfinite(array)
+    else:
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+    if bad:
         warnings.warn(f"{name} contains {bad} NaN or infinite value(s); the loss will not be finite",
                       RuntimeWarning, stacklevel=4)
 
