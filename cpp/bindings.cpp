@@ -171,28 +171,39 @@ PYBIND11_MODULE(_core, m) {
         .def_readwrite("rate", &LayerSpec::rate);
 
     // --- kernels, exposed for tests and benchmarks -------------------------------------------
-    m.def("gemm", [](FloatArray a, FloatArray b, std::optional<FloatArray> c, bool trans_a, bool trans_b,
-                     float alpha, float beta) {
-        if (a.ndim() != 2 || b.ndim() != 2) throw py::value_error("gemm: a and b must be 2-D");
-        const long m_ = trans_a ? a.shape(1) : a.shape(0), k = trans_a ? a.shape(0) : a.shape(1);
-        const long kb = trans_b ? b.shape(1) : b.shape(0), n = trans_b ? b.shape(0) : b.shape(1);
-        if (k != kb) throw py::value_error("gemm: inner dimensions differ: " + std::to_string(k) + " and " + std::to_string(kb));
-        FloatArray out = c ? *c : FloatArray({m_, n});
-        if (!c) beta = 0.0f;
-        check_2d(out, "gemm: c", m_, n);
-        if (c && !out.writeable()) throw py::value_error("gemm: c is read-only");
-        const float *pa = a.data(), *pb = b.data();
-        float* pc = out.mutable_data();
-        const int M = as_int(m_, "m"), N = as_int(n, "n"), K = as_int(k, "k");
-        const int lda = as_int(a.shape(1), "lda"), ldb = as_int(b.shape(1), "ldb");
-        {
-            py::gil_scoped_release release;
-            gemm(trans_a, trans_b, M, N, K, alpha, pa, std::max(lda, 1), pb, std::max(ldb, 1), beta, pc, std::max(N, 1));
-        }
-        return out;
-    }, py::arg("a"), py::arg("b"), py::arg("c") = py::none(), py::arg("trans_a") = false, py::arg("trans_b") = false,
-       py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f,
-       "C = alpha * op(a) @ op(b) + beta * c (c is updated in place when given; it must be float32 C-contiguous)");
+    // gemm, or with sums gemm_with_sums (c has one row more: alpha * the column sums of op(b)).
+    auto gemm_binding = [](bool sums) {
+        return [sums](FloatArray a, FloatArray b, std::optional<FloatArray> c, bool trans_a, bool trans_b,
+                      float alpha, float beta) {
+            const char* name = sums ? "gemm_with_sums" : "gemm";
+            if (a.ndim() != 2 || b.ndim() != 2) throw py::value_error(std::string(name) + ": a and b must be 2-D");
+            const long m_ = trans_a ? a.shape(1) : a.shape(0), k = trans_a ? a.shape(0) : a.shape(1);
+            const long kb = trans_b ? b.shape(1) : b.shape(0), n = trans_b ? b.shape(0) : b.shape(1);
+            if (k != kb)
+                throw py::value_error(std::string(name) + ": inner dimensions differ: " + std::to_string(k) + " and " +
+                                      std::to_string(kb));
+            FloatArray out = c ? *c : FloatArray({m_ + sums, n});
+            if (!c) beta = 0.0f;
+            check_2d(out, (std::string(name) + ": c").c_str(), m_ + sums, n);
+            if (c && !out.writeable()) throw py::value_error(std::string(name) + ": c is read-only");
+            const float *pa = a.data(), *pb = b.data();
+            float* pc = out.mutable_data();
+            const int M = as_int(m_, "m"), N = as_int(n, "n"), K = as_int(k, "k");
+            const int lda = std::max(as_int(a.shape(1), "lda"), 1), ldb = std::max(as_int(b.shape(1), "ldb"), 1);
+            {
+                py::gil_scoped_release release;
+                if (sums) gemm_with_sums(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, std::max(N, 1));
+                else gemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, std::max(N, 1));
+            }
+            return out;
+        };
+    };
+    m.def("gemm", gemm_binding(false), py::arg("a"), py::arg("b"), py::arg("c") = py::none(),
+          py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f,
+          "C = alpha * op(a) @ op(b) + beta * c (c is updated in place when given; it must be float32 C-contiguous)");
+    m.def("gemm_with_sums", gemm_binding(true), py::arg("a"), py::arg("b"), py::arg("c") = py::none(),
+          py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f,
+          "gemm with one more row of c: alpha * the column sums of op(b) (+ beta * that row of c)");
     m.def("count_nonfinite", [](py::array_t<float, py::array::c_style> x) {
         const float* p = x.data();
         const long n = (long)x.size();

@@ -19,6 +19,12 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc,
           const GemmEpilogue* epilogue = nullptr);
 
+// The same with a row of ones under op(A): C has m + 1 rows, and row m receives alpha times the
+// column sums of op(B) (+ beta * C). A dense layer's weight gradient Xᵀ·dZ and bias gradient (the
+// column sums of dZ) in one pass over dZ; in the packed path the ones fill a row of A's padding.
+void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                    const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+
 // Threads used by gemm and the network loops (1 = no threading); results never depend on it.
 void set_num_threads(int n);
 int get_num_threads();

@@ -59,6 +59,7 @@ struct Problem {
     int* counters;     // work counters of three consecutive rounds (see gemm_blocked)
     const GemmEpilogue* epilogue;  // or nullptr
     unsigned float_mode;           // the caller's, for the worker threads
+    bool ones_row;                 // op(A)'s row m - 1 is all ones, not stored in A
 };
 
 void finish(const Problem& P, int i0, int rows, int j0, int cols) {  // a block of C is final
@@ -71,6 +72,19 @@ const float* a_at(const Problem& P, int i, int p) {
 }
 const float* b_at(const Problem& P, int p, int j) {
     return P.tb ? P.B + (long)j * P.ldb + p : P.B + (long)p * P.ldb + j;
+}
+
+// Packs rows [i0, i0 + mc) x columns [pc, pc + kc) of op(A) into MR-row panels at `out`; a ones
+// row among them is written into the panel (into the zero padding after the stored rows, or as
+// the first row of a panel of its own).
+void pack_a_rows(const Problem& P, int i0, int mc, int pc, int kc, float* out) {
+    const int MR = P.K->mr;
+    const int stored = P.ones_row ? std::min(mc, P.m - 1 - i0) : mc;
+    if (stored > 0) P.K->pack_a(stored, kc, a_at(P, i0, pc), P.lda, P.ta, out);
+    if (stored == mc) return;
+    float* panel = out + (long)(stored / MR) * MR * kc;
+    if (stored % MR == 0) std::fill(panel, panel + (long)MR * kc, 0.0f);
+    for (int p = 0; p < kc; ++p) panel[(long)p * MR + stored % MR] = 1.0f;
 }
 
 void barrier() {
@@ -126,7 +140,7 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                 const int m0 = split_m ? start * MR : 0;
                 const int mc = split_m ? std::min(P.m, (start + take) * MR) - m0 : P.m;
                 const int j0 = split_m ? 0 : start, j1 = split_m ? n_panels : start + take;
-                K.pack_a(mc, kc, a_at(P, m0, pc), P.lda, P.ta, a_packed);
+                pack_a_rows(P, m0, mc, pc, kc, a_packed);
                 for (int jp = j0; jp < j1; ++jp) {
                     const int nr = std::min(NR, nc - jp * NR);
                     const float* bp = b_packed + (long)jp * NR * kc;
@@ -195,8 +209,7 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
         const int p0 = c * PANELS_PER_CLAIM, p1 = std::min(m_panels, p0 + PANELS_PER_CLAIM);
         for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
             const int kc = std::min(P.kc_step, P.k - pc);
-            K.pack_a(std::min(P.m, p1 * MR) - p0 * MR, kc, a_at(P, p0 * MR, pc), P.lda, P.ta,
-                     a_all + b * a_block + (long)p0 * MR * kc);
+            pack_a_rows(P, p0 * MR, std::min(P.m, p1 * MR) - p0 * MR, pc, kc, a_all + b * a_block + (long)p0 * MR * kc);
         }
     }
     // Row runs per column panel: enough units (>= 16 per thread) for a fine balance at the end.
@@ -232,11 +245,11 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
 
 void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                  const float* A, long lda, const float* B, long ldb, float beta, float* C, long ldc,
-                 const GemmEpilogue* epilogue) {
+                 const GemmEpilogue* epilogue, bool ones_row) {
     const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
     int counters[3] = {0, 0, 0};
     Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
-              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current()};
+              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current(), ones_row};
 #ifdef _OPENMP
     // Reductions of several KC blocks with a small A take the shared-A schedule: the blocked one
     // meets at a barrier per KC block (measured +5-11% on the MLP's m = 256 products, 2 threads);

@@ -29,9 +29,10 @@ struct Buffer {
 };
 
 // C = alpha * op(A) * op(B) + beta * C with register tile K on nt threads; the epilogue (or
-// nullptr) runs on each block of C once it is final.
+// nullptr) runs on each block of C once it is final. With ones_row, op(A)'s last row (row m - 1)
+// is not read from A but taken as all ones (gemm_with_sums).
 void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                  const float* A, long lda, const float* B, long ldb, float beta, float* C, long ldc,
-                 const GemmEpilogue* epilogue);
+                 const GemmEpilogue* epilogue, bool ones_row = false);
 
 }  // namespace pmdl::detail

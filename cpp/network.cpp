@@ -18,8 +18,8 @@ namespace pmdl {
 // result does not depend on the split): below it a thread wake-up costs more than the pass.
 constexpr long kParallelUpdateMin = 1L << 17;
 
-// Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the bias
-// gradient, the batch gather) over at least this many floats run on the GEMM's threads; below it
+// Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch
+// gather) over at least this many floats run on the GEMM's threads; below it
 // waking them costs more than the pass (measured: a 256 x 512 relu takes ~15 us on one core, a
 // parallel region ~2 us).
 constexpr long kParallelRowsMin = 1L << 15;
@@ -67,15 +67,6 @@ struct ActivationGradient {
         act_backward_block(g.act, g.alpha, g.z + at, g.a + at, g.d + at, g.cols, rows, cols);
     }
 };
-
-// sum[c] = sum over rows of m[r][c] (row stride ld): the bias gradient. Rows are added in order,
-// and threads split the columns, never the rows, so the result does not depend on their number.
-PMDL_SIMD_CLONES
-void sum_rows(const float* __restrict m, float* __restrict sum, int rows, int cols, long ld) {
-    for (int c = 0; c < cols; ++c) sum[c] = 0.0f;
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) sum[c] += m[r * ld + c];
-}
 
 // Calls fn(begin, end) on slices of [0, count) that together cover `count * width` floats of
 // work, on the threads when there are at least min_work floats, else once on the whole range.
@@ -148,7 +139,7 @@ Network::Network(std::vector<LayerSpec> layers, uint64_t seed) : layers_(std::mo
         kernel_at_.back() = total;
         tensors_.push_back({total, (long)L.in * L.out, L.in, L.out, false});
         total += (long)L.in * L.out;
-        if (L.use_bias) {
+        if (L.use_bias) {  // right after the kernel: backward() computes its gradient as the kernel's row `in`
             bias_at_.back() = total;
             tensors_.push_back({total, L.out, L.out, 1, true});
             total += L.out;
@@ -258,12 +249,12 @@ void Network::backward(int rows) {
         bool din_final = !din || prev->act == Act::Linear;  // the previous activation's derivative is in
         switch (L.kind) {
             case LayerKind::Dense: {
+                // Weight gradient Xᵀ·dZ; the bias gradient (column sums of dZ) is the row after it.
                 float* gW = grads_.data() + kernel_at_[i];
-                gemm(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
-                if (bias_at_[i] >= 0) {
-                    float* gb = grads_.data() + bias_at_[i];
-                    for_row_slices(L.out, rows, [&](int c0, int c1) { sum_rows(dz + c0, gb + c0, rows, c1 - c0, L.out); });
-                }
+                if (bias_at_[i] >= 0)
+                    gemm_with_sums(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
+                else
+                    gemm(true, false, L.in, L.out, rows, 1.0f, in_[i], L.in, dz, L.out, 0.0f, gW, L.out);
                 if (din) {
                     const float* W = params_.data() + kernel_at_[i];
                     const ActivationGradient grad{zp_[i - 1], ap_[i - 1], din, L.in, prev->act, prev->alpha};

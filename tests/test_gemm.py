@@ -23,17 +23,23 @@ def operands(m, n, k, trans_a, trans_b, seed=0):
     return a, b
 
 
-def check(m, n, k, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, seed=0):
+def check(m, n, k, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, seed=0, sums=False):
+    """gemm, or with sums gemm_with_sums (C has a row more: op(B)'s column sums, as if op(A) had a row of ones)."""
     a, b = operands(m, n, k, trans_a, trans_b, seed)
-    c0 = np.random.default_rng(seed + 1).uniform(-1, 1, (m, n)).astype(np.float32)
+    rows = m + sums
+    c0 = np.random.default_rng(seed + 1).uniform(-1, 1, (rows, n)).astype(np.float32)
     if beta == 0.0:
         c0[...] = np.nan  # beta == 0 must overwrite C, never read it
     c = c0.copy()
-    out = _core.gemm(a, b, c, trans_a=trans_a, trans_b=trans_b, alpha=alpha, beta=beta)
-    assert out.shape == (m, n) and out.dtype == np.float32
+    out = (_core.gemm_with_sums if sums else _core.gemm)(a, b, c, trans_a=trans_a, trans_b=trans_b, alpha=alpha,
+                                                         beta=beta)
+    assert out.shape == (rows, n) and out.dtype == np.float32
 
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     opa, opb = (a64.T if trans_a else a64), (b64.T if trans_b else b64)
+    if sums:
+        opa = np.vstack([opa, np.ones((1, k))])
+    m = rows
     c64 = np.zeros((m, n)) if beta == 0.0 else c0.astype(np.float64)
     ref = alpha * (opa @ opb) + beta * c64
     # Error bound of a float32 dot product of length k (plus the alpha/beta roundings), elementwise.
@@ -159,6 +165,41 @@ def test_bit_identical_across_thread_counts(m, n, k, trans_a, trans_b):
     np.testing.assert_array_equal(results[0], results[2])
 
 
+# gemm_with_sums on every route: direct (tiny), transposed (narrow n; sums added after), packed with
+# one KC block (blocked schedule) and several (shared-A schedule on 2 threads); the ones row inside
+# a panel's padding (m % 6 != 0), starting a panel of its own (m % 6 == 0) and starting an MC block (m = 336).
+SUMS = [(1, 2, 2), (32, 4, 32), (5, 7, 3), (512, 10, 256), (784, 512, 256), (512, 512, 256), (96, 200, 300),
+        (336, 70, 100), (335, 130, 700), (13, 40, 600), (256, 784, 512), (0, 5, 3), (4, 6, 0)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", SUMS)
+def test_gemm_with_sums(m, n, k, trans_a, trans_b, threads):
+    _core.set_num_threads(threads)
+    check(m, n, k, trans_a, trans_b, sums=True)
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, sums=True)
+
+
+@pytest.mark.parametrize("m,n,k", [(784, 512, 256), (96, 200, 300), (335, 130, 700), (512, 10, 256)])
+def test_gemm_with_sums_rows_equal_gemm_and_thread_counts(m, n, k):
+    """The product rows are gemm's, bit for bit; every row is the same for 1, 2 and 3 threads."""
+    a, b = operands(m, n, k, True, False, seed=3)
+    results = []
+    for threads in (1, 2, 3):
+        _core.set_num_threads(threads)
+        results.append(_core.gemm_with_sums(a, b, trans_a=True))
+        np.testing.assert_array_equal(results[-1][:m], _core.gemm(a, b, trans_a=True))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_gemm_with_sums_checks_c_shape():
+    a, b = operands(4, 3, 5, False, False)
+    with pytest.raises(ValueError, match=r"gemm_with_sums: c: expected shape \(5, 3\), got \(4, 3\)"):
+        _core.gemm_with_sums(a, b, np.zeros((4, 3), np.float32))
+
+
 def test_set_num_threads_rejects_zero():
     with pytest.raises(ValueError, match="got 0"):
         _core.set_num_threads(0)
@@ -181,6 +222,9 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     for m, n, k in t.TINY + t.EDGES + t.NARROW:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
+    for m, n, k in t.SUMS:
+        for ta, tb in t.TRANSPOSES:
+            t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5, sums=True)
     for m, n, k, ta, tb in t.LARGE[:3]:
         t.check(m, n, k, ta, tb, beta=0.0)
         _core.set_num_threads(1); r1 = _core.gemm(*t.operands(m, n, k, ta, tb), trans_a=ta, trans_b=tb)
