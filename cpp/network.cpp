@@ -18,10 +18,9 @@ namespace pmdl {
 // result does not depend on the split): below it a thread wake-up costs more than the pass.
 constexpr long kParallelUpdateMin = 1L << 17;
 
-// Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch
-// gather) over at least this many floats run on the GEMM's threads; below it
-// waking them costs more than the pass (measured: a 256 x 512 relu takes ~15 us on one core, a
-// parallel region ~2 us).
+// Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch gather)
+// over at least this many floats run on the GEMM's threads; below it waking them costs more than
+// the pass (measured: a 256 x 512 relu takes ~15 us on one core, a parallel region ~2 us).
 constexpr long kParallelRowsMin = 1L << 15;
 
 namespace {
