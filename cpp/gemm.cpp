@@ -30,9 +30,10 @@ using detail::GemmKernel;
 constexpr double THREAD_MIN_VOLUME = 96.0 * 96.0 * 96.0;
 
 // At or below this volume (and n <= 64) the direct path wins: packing and tile padding cost more
-// than the arithmetic (measured: 32x4x32 0.5 us direct vs 1.6 us packed; even at 64^3).
-// The tutorials' shapes (1x2x2, 32x4x32) are far below it.
-constexpr double DIRECT_MAX_VOLUME = 131072.0;
+// than the arithmetic (measured: 32x4x32 0.5 us direct vs 1.6 us packed; 64^3 ~88 against ~70
+// GFLOP/s, 64x48x64 ~85 against ~60; from 64x64x128 up the two are level). The tutorials'
+// shapes (1x2x2, 32x4x32) are far below it.
+constexpr double DIRECT_MAX_VOLUME = 64.0 * 64.0 * 64.0;
 
 const GemmKernel& pick_kernel() {
     // PYMINIDL_GEMM_KERNEL=avx2|portable forces a lesser kernel (for tests); never a greater one.

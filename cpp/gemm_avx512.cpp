@@ -163,7 +163,8 @@ void pack_b(int kc, int nc, const float* b, long ldb, bool trans, float* out) {
 
 // Direct path for tiny products (n <= 64): no packing. R rows of C at a time, each NVD masked
 // vectors wide, stay in registers while the k loop broadcasts A(i,p) against row p of B; the R
-// rows give R independent FMA chains (one chain would wait on the 4-cycle FMA latency).
+// rows give R independent FMA chains (one chain would wait on the 4-cycle FMA latency). Wide rows
+// take 24 accumulators, as the packed 6 x 64 tile does (64^3: ~91 against ~84 GFLOP/s with 16).
 template <int NVD, int R>
 void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long lda, const float* B,
                  long ldb, float beta, float* C, long ldc) {
@@ -213,8 +214,8 @@ void direct(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, 
         switch ((n + 15) / 16) {
             case 1: return direct_rows<1, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
             case 2: return direct_rows<2, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-            case 3: return direct_rows<3, 4>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-            default: return direct_rows<4, 4>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            case 3: return direct_rows<3, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            default: return direct_rows<4, 6>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         }
     }
     // B transposed: pack it (16 x 16 register transposes) into k x 32 panels on the stack, then
