@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "activations.h"
@@ -22,6 +23,24 @@ struct LayerSpec {
     bool use_bias = true;     // Dense
     float rate = 0.0f;        // Dropout
 };
+
+// Float arrays that start on a cache line (64 bytes), so that rows whose length is a multiple of
+// 16 floats start on one too: the SIMD loads of the GEMM packing, the epilogues and the optimizer
+// then never straddle two lines (malloc alone gives 16-byte alignment).
+template <class T>
+struct CacheAligned {
+    using value_type = T;
+    CacheAligned() = default;
+    template <class U>
+    CacheAligned(const CacheAligned<U>&) {}
+    T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+    void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+    template <class U>
+    bool operator==(const CacheAligned<U>&) const { return true; }
+    template <class U>
+    bool operator!=(const CacheAligned<U>&) const { return false; }
+};
+using Floats = std::vector<float, CacheAligned<float>>;
 
 // xoshiro256**: fast, small state, good enough for shuffles and dropout masks.
 struct Rng {
@@ -94,8 +113,8 @@ private:
     std::vector<LayerSpec> layers_;
     std::vector<TensorSlot> tensors_;
     std::vector<long> kernel_at_, bias_at_;  // per layer offsets into params_ (-1 if none)
-    std::vector<float> params_, grads_;
-    std::vector<float> state_[3];
+    Floats params_, grads_;
+    Floats state_[3];
     int slots_ = 0;
 
     LossConfig loss_;
@@ -106,9 +125,9 @@ private:
     // Workspaces for up to capacity_ rows: pre-activations, outputs, gradients, dropout masks.
     // Dense layers with linear or relu activation keep their output in z_ (relu in place), no a_.
     int capacity_ = 0;
-    std::vector<std::vector<float>> z_, a_, dz_, mask_;
+    std::vector<Floats> z_, a_, dz_, mask_;
     std::vector<const float*> in_, zp_, ap_;
-    std::vector<float> xb_, yb_, wb_;
+    Floats xb_, yb_, wb_;
     std::vector<int> perm_;
 
     // Current epoch.
