@@ -92,6 +92,22 @@ void for_row_slices(int rows, long cols, Fn&& fn) {  // rows of a layer: ints in
     for_slices(rows, cols, kParallelRowsMin, [&](long r0, long r1) { fn((int)r0, (int)r1); });
 }
 
+// dst row r = src row idx[r] for r in [r0, r1) (rows of `cols` floats): the shuffled batch. The
+// rows are scattered over the data set, so each is fetched (prefetched) a few rows ahead.
+PMDL_SIMD_CLONES
+void copy_rows(const float* __restrict src, int cols, const int* idx, int r0, int r1, float* __restrict dst) {
+    constexpr int kAhead = 4;
+    for (int r = r0; r < r1; ++r) {
+        if (r + kAhead < r1) {
+            const char* next = reinterpret_cast<const char*>(src + (long)idx[r + kAhead] * cols);
+            for (long b = 0; b < (long)cols * 4; b += 64) __builtin_prefetch(next + b);
+        }
+        const float* s = src + (long)idx[r] * cols;
+        float* d = dst + (long)r * cols;
+        for (int c = 0; c < cols; ++c) d[c] = s[c];
+    }
+}
+
 // Dense layers whose output is their z: linear ones, and relu ones, which overwrite z with relu(z)
 // (the derivative needs only z > 0, which relu(z) > 0 says too; one array less to write and read).
 bool output_in_z(const LayerSpec& L) {
@@ -343,13 +359,7 @@ void Network::train_step(const float* x, const float* y, const float* w, int row
 }
 
 void Network::gather(const float* src, int cols, const int* idx, int rows, float* dst) const {
-    for_row_slices(rows, cols, [&](int r0, int r1) {
-        for (int r = r0; r < r1; ++r) {  // a plain loop: rows of a few floats are too short for memmove
-            const float* s = src + (long)idx[r] * cols;
-            float* d = dst + (long)r * cols;
-            for (int c = 0; c < cols; ++c) d[c] = s[c];
-        }
-    });
+    for_row_slices(rows, cols, [&](int r0, int r1) { copy_rows(src, cols, idx, r0, r1, dst); });
 }
 
 void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
