@@ -136,13 +136,17 @@ void transpose(int rows, int cols, const float* src, long ld_src, float* dst, lo
 
 thread_local Buffer c_buffer;  // C transposed, for narrow products computed the other way round
 
-// c[j] = alpha * (sum over p of op(B)(p, j)) + beta * c[j], the sum taken in order of p.
+// c[j] = alpha * (sum over p of op(B)(p, j)) + beta * c[j], each sum taken in order of p. These
+// routes serve tiny or narrow products (XOR's 1 x 2, the softmax layer's 10 columns): a plain loop.
 void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long ldb, float beta, float* c) {
-    float* sum = c_buffer.get((size_t)n);
-    for (int j = 0; j < n; ++j) sum[j] = 0.0f;
-    for (int p = 0; p < k; ++p)
-        for (int j = 0; j < n; ++j) sum[j] += trans_b ? B[(long)j * ldb + p] : B[(long)p * ldb + j];
-    for (int j = 0; j < n; ++j) c[j] = beta != 0.0f ? alpha * sum[j] + beta * c[j] : alpha * sum[j];
+    for (int j = 0; j < n; ++j) {
+        float s = 0.0f;
+        if (trans_b)
+            for (int p = 0; p < k; ++p) s += B[(long)j * ldb + p];
+        else
+            for (int p = 0; p < k; ++p) s += B[(long)p * ldb + j];
+        c[j] = beta != 0.0f ? alpha * s + beta * c[j] : alpha * s;
+    }
 }
 
 }  // namespace
@@ -186,29 +190,27 @@ void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
     auto whole = [&] { if (epilogue) epilogue->apply(epilogue->context, 0, rows, 0, n); };
     if (k == 0 || alpha == 0.0f) return scale_c(rows, n, beta, C, ldc), whole();
     const double volume = (double)rows * n * k;
-    auto then_sums = [&] {  // the routes below that cannot take the ones row: the product, then the sums
-        gemm_rows(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, false);
-        column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
+    // The routes below compute the m rows of the product, then the sums row if asked for.
+    auto sums_then_whole = [&] {
+        if (ones_row) column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
         whole();
     };
     // The SIMD direct path beats packing up to about 50^3; the plain loop only on the tutorials' shapes.
     if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0)) {
-        if (ones_row) return then_sums();
         (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
                                                           beta, C, ldc);
-        return whole();
+        return sums_then_whole();
     }
     // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
     // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
     // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
     if (k >= 32 && tile_cost(tile_for(n, rows), n, rows) * 1.5 < tile_cost(tile_for(rows, n), rows, n)) {
-        if (ones_row) return then_sums();
         float* ct = c_buffer.get((size_t)n * m);
         if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
         detail::gemm_packed(tile_for(n, m), threads_for(volume), !trans_b, !trans_a, n, m, k, alpha, B, ldb, A,
                             lda, beta, ct, m, nullptr);
         transpose(n, m, ct, m, C, ldc);
-        return whole();
+        return sums_then_whole();
     }
     detail::gemm_packed(tile_for(rows, n), threads_for(volume), trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row);

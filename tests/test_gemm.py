@@ -169,7 +169,8 @@ def test_bit_identical_across_thread_counts(m, n, k, trans_a, trans_b):
 # one KC block (blocked schedule) and several (shared-A schedule on 2 threads); the ones row inside
 # a panel's padding (m % 6 != 0), starting a panel of its own (m % 6 == 0) and starting an MC block (m = 336).
 SUMS = [(1, 2, 2), (32, 4, 32), (5, 7, 3), (512, 10, 256), (784, 512, 256), (512, 512, 256), (96, 200, 300),
-        (336, 70, 100), (335, 130, 700), (13, 40, 600), (256, 784, 512), (0, 5, 3), (4, 6, 0)]
+        (336, 70, 100), (335, 130, 700), (13, 40, 600), (256, 784, 512), (0, 5, 3), (0, 100, 700), (0, 500, 40),
+        (4, 6, 0)]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
