@@ -3,10 +3,10 @@
 
 #include <cstdint>
 #include <mutex>
-#include <new>
 #include <vector>
 
 #include "activations.h"
+#include "aligned.h"
 #include "losses.h"
 #include "metrics.h"
 #include "optimizers.h"
@@ -23,24 +23,6 @@ struct LayerSpec {
     bool use_bias = true;     // Dense
     float rate = 0.0f;        // Dropout
 };
-
-// Float arrays that start on a cache line (64 bytes), so that rows whose length is a multiple of
-// 16 floats start on one too: the SIMD loads of the GEMM packing, the epilogues and the optimizer
-// then never straddle two lines (malloc alone gives 16-byte alignment).
-template <class T>
-struct CacheAligned {
-    using value_type = T;
-    CacheAligned() = default;
-    template <class U>
-    CacheAligned(const CacheAligned<U>&) {}
-    T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
-    void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
-    template <class U>
-    bool operator==(const CacheAligned<U>&) const { return true; }
-    template <class U>
-    bool operator!=(const CacheAligned<U>&) const { return false; }
-};
-using Floats = std::vector<float, CacheAligned<float>>;
 
 // xoshiro256**: fast, small state, good enough for shuffles and dropout masks.
 struct Rng {

@@ -5,6 +5,7 @@ paths), 1000 cycles must grow it by less than a few MB; a leak of even one weigh
 here) would add several MB.
 """
 
+import ctypes
 import gc
 import os
 import sys
@@ -20,7 +21,21 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 SANITIZED = bool(os.environ.get("PYMINIDL_SANITIZED"))  # ASan quarantines freed memory: RSS means little there
 
 
+def _malloc_trim():
+    """glibc's malloc_trim, or a no-op: freed heap memory (NumPy's temporaries too) goes back to the OS."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return lambda pad: 0
+
+
+MALLOC_TRIM = _malloc_trim()
+
+
 def rss_bytes():
+    # Without the trim, glibc may keep the last few freed 8 MB blocks (its mmap threshold adapts upwards),
+    # which is memory the allocator holds, not memory pyminidl leaks.
+    MALLOC_TRIM(0)
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE
 
