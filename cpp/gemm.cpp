@@ -51,10 +51,10 @@ const GemmKernel& pick_kernel() {
     return detail::kernel_portable;
 }
 
-const GemmKernel& kernel() {
-    static const GemmKernel& k = pick_kernel();
-    return k;
-}
+// Picked once, when the module loads (PYMINIDL_GEMM_KERNEL must be set before the import).
+const GemmKernel& g_kernel = pick_kernel();
+
+const GemmKernel& kernel() { return g_kernel; }
 
 int default_threads() {
 #ifdef _OPENMP

@@ -208,14 +208,23 @@ void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long
     }
 }
 
+// direct_rows with R rows at a time, or 2 when C has only 1 or 2 (batch-1 training, as in the XOR
+// tutorial: 8 rows would repeat the one row 8 times). Rows are independent, so the bits are the same.
+template <int NVD, int R>
+void direct_few_rows(bool ta, int m, int n, int k, float alpha, const float* A, long lda, const float* B,
+                     long ldb, float beta, float* C, long ldc) {
+    if (m <= 2) direct_rows<NVD, 2>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    else direct_rows<NVD, R>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 void direct(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, long lda,
             const float* B, long ldb, float beta, float* C, long ldc) {
     if (!tb) {
         switch ((n + 15) / 16) {
-            case 1: return direct_rows<1, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-            case 2: return direct_rows<2, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-            case 3: return direct_rows<3, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-            default: return direct_rows<4, 6>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            case 1: return direct_few_rows<1, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            case 2: return direct_few_rows<2, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            case 3: return direct_few_rows<3, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+            default: return direct_few_rows<4, 6>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         }
     }
     // B transposed: pack it (16 x 16 register transposes) into k x 32 panels on the stack, then
@@ -225,9 +234,14 @@ void direct(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, 
     if (k <= BT_MAX / NR) {
         for (int j0 = 0; j0 < n; j0 += NR) {
             const int nr = n - j0 < NR ? n - j0 : NR;
-            pack_b<2>(k, nr, B + (long)j0 * ldb, ldb, true, bt);
-            if (nr > 16) direct_rows<2, 8>(ta, m, nr, k, alpha, A, lda, bt, NR, beta, C + j0, ldc);
-            else direct_rows<1, 8>(ta, m, nr, k, alpha, A, lda, bt, NR, beta, C + j0, ldc);
+            if (k * nr <= 64) {  // a few elements (XOR's 1 x 2): copied one by one, no register transposes
+                for (int p = 0; p < k; ++p)
+                    for (int j = 0; j < nr; ++j) bt[p * NR + j] = B[(long)(j0 + j) * ldb + p];
+            } else {
+                pack_b<2>(k, nr, B + (long)j0 * ldb, ldb, true, bt);
+            }
+            if (nr > 16) direct_few_rows<2, 8>(ta, m, nr, k, alpha, A, lda, bt, NR, beta, C + j0, ldc);
+            else direct_few_rows<1, 8>(ta, m, nr, k, alpha, A, lda, bt, NR, beta, C + j0, ldc);
         }
         return;
     }
