@@ -179,6 +179,30 @@ double measure_peak_gflops(int threads) {
 
 namespace {
 
+// Products past the direct path's size: narrow ones computed transposed, the rest by the packed
+// loops. Kept out of line, so that the tutorials' tiny products reach their kernel in a few instructions.
+[[gnu::noinline]] void gemm_large(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A,
+                                  int lda, const float* B, int ldb, float beta, float* C, int ldc,
+                                  const GemmEpilogue* epilogue, bool ones_row) {
+    const int rows = m + ones_row;  // of C
+    const double volume = (double)rows * n * k;
+    // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
+    // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
+    // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
+    if (k >= 32 && tile_cost(tile_for(n, rows), n, rows) * 1.5 < tile_cost(tile_for(rows, n), rows, n)) {
+        float* ct = c_buffer.get((size_t)n * m);
+        if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
+        detail::gemm_packed(tile_for(n, m), threads_for(volume), !trans_b, !trans_a, n, m, k, alpha, B, ldb, A,
+                            lda, beta, ct, m, nullptr);
+        transpose(n, m, ct, m, C, ldc);
+        if (ones_row) column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
+        if (epilogue) epilogue->apply(epilogue->context, 0, rows, 0, n);
+        return;
+    }
+    detail::gemm_packed(tile_for(rows, n), threads_for(volume), trans_a, trans_b, rows, n, k, alpha, A, lda, B,
+                        ldb, beta, C, ldc, epilogue, ones_row);
+}
+
 // gemm (ones_row false) and gemm_with_sums (true: C has m + 1 rows, the last one for op(B)'s
 // column sums); the packed path puts the ones in A's padding, the others add the sums after.
 void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
@@ -189,31 +213,14 @@ void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
     if (rows == 0 || n == 0) return;
     auto whole = [&] { if (epilogue) epilogue->apply(epilogue->context, 0, rows, 0, n); };
     if (k == 0 || alpha == 0.0f) return scale_c(rows, n, beta, C, ldc), whole();
-    const double volume = (double)rows * n * k;
-    // The routes below compute the m rows of the product, then the sums row if asked for.
-    auto sums_then_whole = [&] {
-        if (ones_row) column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
-        whole();
-    };
-    // The SIMD direct path beats packing up to about 50^3; the plain loop only on the tutorials' shapes.
-    if (n <= DIRECT_MAX_N && volume <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0)) {
+    // The SIMD direct path beats packing up to 64^3; the plain loop only on the tutorials' shapes.
+    if (n <= DIRECT_MAX_N && (double)rows * n * k <= (kernel().direct ? DIRECT_MAX_VOLUME : 4096.0)) {
         (kernel().direct ? kernel().direct : gemm_direct)(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
                                                           beta, C, ldc);
-        return sums_then_whole();
+        if (ones_row) column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
+        return whole();
     }
-    // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
-    // op(B)^T op(A)^T puts the long side there instead (m = 10 pads to 12 rows). Every element is
-    // still one FMA chain over k in the same order (a*b == b*a), so the result is bit-identical.
-    if (k >= 32 && tile_cost(tile_for(n, rows), n, rows) * 1.5 < tile_cost(tile_for(rows, n), rows, n)) {
-        float* ct = c_buffer.get((size_t)n * m);
-        if (beta != 0.0f) transpose(m, n, C, ldc, ct, m);
-        detail::gemm_packed(tile_for(n, m), threads_for(volume), !trans_b, !trans_a, n, m, k, alpha, B, ldb, A,
-                            lda, beta, ct, m, nullptr);
-        transpose(n, m, ct, m, C, ldc);
-        return sums_then_whole();
-    }
-    detail::gemm_packed(tile_for(rows, n), threads_for(volume), trans_a, trans_b, rows, n, k, alpha, A, lda, B,
-                        ldb, beta, C, ldc, epilogue, ones_row);
+    gemm_large(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row);
 }
 
 }  // namespace
