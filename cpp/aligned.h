@@ -1,4 +1,5 @@
-// Float arrays for the network's parameters, gradients, optimizer state and workspaces.
+// Cache-line aligned float storage: the network's parameters, gradients, optimizer state and
+// workspaces (Floats), and the GEMM's packing buffers (gemm_schedule.h).
 #pragma once
 
 #include <cstddef>

@@ -149,36 +149,6 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
     }
 }
 
-}  // namespace
-
-void set_num_threads(int n) { g_threads = std::max(1, n); }
-int get_num_threads() { return g_threads; }
-const char* gemm_kernel_name() { return kernel().name; }
-
-double measure_peak_gflops(int threads) {
-    const GemmKernel& K = kernel();
-    threads = std::max(1, threads);
-    const long iters = 2000000;  // ~10-20 ms of FMAs per thread
-    double best = 0.0;
-    for (int rep = 0; rep < 4; ++rep) {  // the first run also wakes the wide units up
-#ifdef _OPENMP
-        double flops = 0.0;
-        const double t0 = omp_get_wtime();
-#pragma omp parallel num_threads(threads) reduction(+ : flops)
-        flops += K.fma_loop(iters);
-        const double dt = omp_get_wtime() - t0;
-#else
-        const auto t0 = std::chrono::steady_clock::now();
-        const double flops = K.fma_loop(iters);
-        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-#endif
-        best = std::max(best, flops / dt * 1e-9);
-    }
-    return best;
-}
-
-namespace {
-
 // Products past the direct path's size: narrow ones computed transposed, the rest by the packed
 // loops. Kept out of line, so that the tutorials' tiny products reach their kernel in a few instructions.
 [[gnu::noinline]] void gemm_large(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A,
@@ -224,6 +194,32 @@ void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
 }
 
 }  // namespace
+
+void set_num_threads(int n) { g_threads = std::max(1, n); }
+int get_num_threads() { return g_threads; }
+const char* gemm_kernel_name() { return kernel().name; }
+
+double measure_peak_gflops(int threads) {
+    const GemmKernel& K = kernel();
+    threads = std::max(1, threads);
+    const long iters = 2000000;  // ~10-20 ms of FMAs per thread
+    double best = 0.0;
+    for (int rep = 0; rep < 4; ++rep) {  // the first run also wakes the wide units up
+#ifdef _OPENMP
+        double flops = 0.0;
+        const double t0 = omp_get_wtime();
+#pragma omp parallel num_threads(threads) reduction(+ : flops)
+        flops += K.fma_loop(iters);
+        const double dt = omp_get_wtime() - t0;
+#else
+        const auto t0 = std::chrono::steady_clock::now();
+        const double flops = K.fma_loop(iters);
+        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+#endif
+        best = std::max(best, flops / dt * 1e-9);
+    }
+    return best;
+}
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {

@@ -3,29 +3,33 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 
+#include "aligned.h"
 #include "gemm.h"
 #include "gemm_kernels.h"
 
 namespace pmdl::detail {
 
-// A 64-byte aligned float buffer that only grows: allocated once per thread in steady state.
+// A 64-byte aligned float buffer that only grows (aligned.h's allocation): allocated once per
+// thread in steady state.
 struct Buffer {
     float* data = nullptr;
     size_t size = 0;
     float* get(size_t n) {
         if (n > size) {
-            std::free(data);
+            release();
             n = (n + 15) & ~size_t(15);
-            data = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
-            if (!data) throw std::bad_alloc();
+            data = static_cast<float*>(allocate_aligned(n * sizeof(float)));
             size = n;
         }
         return data;
     }
-    ~Buffer() { std::free(data); }
+    void release() {
+        if (data) free_aligned(data, size * sizeof(float));
+        data = nullptr;
+        size = 0;
+    }
+    ~Buffer() { release(); }
 };
 
 // C = alpha * op(A) * op(B) + beta * C with register tile K on nt threads; the epilogue (or
