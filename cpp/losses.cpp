@@ -24,8 +24,10 @@ int label_of(float v, int cols) {
 }
 
 // Per-sample loss of one row; g (if not null) gets dloss/d(input), where input is the logits row in
-// logit mode and the probabilities/predictions otherwise.
-double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const float* y, int cols, float* g) {
+// logit mode and the probabilities/predictions otherwise. prob, when not null, is softmax(x) (the
+// output layer's own), which the categorical gradient then uses instead of recomputing it.
+double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const float* prob, const float* y, int cols,
+                float* g) {
     const float inv_cols = 1.0f / cols;
     double l = 0.0;
     switch (cfg.kind) {
@@ -83,7 +85,9 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
                     yz += target(c) * (x[c] - m);
                 }
                 double lse = std::log(s);
-                if (g)
+                if (g && prob)  // the softmax layer's own output: no second exp per class
+                    for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum * prob[c]) - target(c);
+                else if (g)
                     for (int c = 0; c < cols; ++c)
                         g[c] = static_cast<float>(ysum * std::exp(x[c] - m - lse)) - target(c);
                 return ysum * lse - yz;
@@ -122,11 +126,14 @@ double loss_batch(const LossConfig& cfg, Act out_act, float act_alpha, const flo
                         (cfg.kind != Loss::BinaryCrossentropy && out_act == Act::Softmax));
     const bool logit_mode = fused || (ce && cfg.from_logits);
     const float* x = fused ? z : p;
+    // softmax(z) is p itself when fused; a sigmoid's gradient keeps its own formula
+    const float* prob = fused && out_act == Act::Softmax ? p : nullptr;
     const int ycols = cfg.kind == Loss::SparseCategoricalCrossentropy ? 1 : cols;
     double total = 0.0;
     for (int r = 0; r < rows; ++r) {
         float* g = grad_z ? grad_z + (long)r * cols : nullptr;
-        double l = row_loss(cfg, logit_mode, x + (long)r * cols, y + (long)r * ycols, cols, g);
+        double l = row_loss(cfg, logit_mode, x + (long)r * cols, prob ? prob + (long)r * cols : nullptr,
+                            y + (long)r * ycols, cols, g);
         float wr = w ? w[r] : 1.0f;
         total += wr * l;
         if (g) {
