@@ -16,26 +16,29 @@ constexpr int MR = 6;
 constexpr int NV = 2;
 constexpr int NR = 8 * NV;
 
-void micro(int kc, const float* __restrict a, const float* __restrict b, float* c, long ldc,
-           int mr, int nr, float alpha, float beta) {
+void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
+           float* c, long ldc, int mr, int nr, float alpha, float beta) {
     __m256 acc[MR][NV];
+    long row[MR];  // A(i, p) = a[row[i] + p * a_cs]; rows past mr repeat the last one (never stored)
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < MR; ++i) {
+        row[i] = (i < mr ? i : mr - 1) * a_rs;
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+    }
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
         __m256 bv[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
+        for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i) {
-            const __m256 ai = _mm256_broadcast_ss(a + i);
+            const __m256 ai = _mm256_broadcast_ss(a + row[i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
         }
-        a += MR;
-        b += NR;
+        a += a_cs;
+        b += b_step;
     }
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     if (mr == MR && nr == NR) {

@@ -18,12 +18,13 @@ namespace {
 //   14 x 32 (NV = 2): 28 FMAs against 16 loads; pads narrow products less (n = 10: 22 columns of
 //                    padding instead of 54), so gemm.cpp picks it when its padding is smaller.
 template <int MR, int NV>
-void micro(int kc, const float* __restrict a, const float* __restrict b, float* c, long ldc,
-           int mr, int nr, float alpha, float beta) {
-    constexpr int NR = 16 * NV;
+void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
+           float* c, long ldc, int mr, int nr, float alpha, float beta) {
     __m512 acc[MR][NV];
+    long row[MR];  // A(i, p) = a[row[i] + p * a_cs]; rows past mr repeat the last one (never stored)
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
+        row[i] = (i < mr ? i : mr - 1) * a_rs;
         // C is read at the end: start fetching it now.
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) _mm_prefetch((const char*)(c + i * ldc + 16 * v), _MM_HINT_T0);
@@ -34,15 +35,15 @@ void micro(int kc, const float* __restrict a, const float* __restrict b, float* 
     for (int p = 0; p < kc; ++p) {
         __m512 bv[NV];
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+        for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
-            const __m512 ai = _mm512_set1_ps(a[i]);
+            const __m512 ai = _mm512_set1_ps(a[row[i]]);
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
         }
-        a += MR;
-        b += NR;
+        a += a_cs;
+        b += b_step;
     }
     // Store alpha*acc (+ beta*c); masks cover a partial last vector, the row test a partial tile.
     __mmask16 mask[NV];

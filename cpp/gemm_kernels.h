@@ -14,10 +14,13 @@ struct GemmKernel {
     // Pack op(B)[0:kc, 0:nc] into ceil(nc/NR) panels of kc x NR (row p holds NR columns,
     // zero-padded). Element (p,j) is b[p*ldb+j], or b[j*ldb+p] if trans.
     void (*pack_b)(int kc, int nc, const float* b, long ldb, bool trans, float* out);
-    // c[0:mr, 0:nc] = alpha * (a_panel . b_panel) + beta * c (beta == 0: c is not read).
+    // c[0:mr, 0:nr] = alpha * (A . B) + beta * c (beta == 0: c is not read), over kc steps p.
+    // A(i, p) = a[i * a_rs + p * a_cs] for rows i < mr (later rows are not read): a packed panel
+    // (a_rs = 1, a_cs = MR) or op(A) in place (lda, 1 or, transposed, 1, lda). Row p of B is the
+    // NR floats at b + p * b_step: a packed panel (b_step = NR) or B in place (ldb).
     // Full and partial tiles round the same way, so results do not depend on where tiles fall.
-    void (*micro)(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr,
-                  float alpha, float beta);
+    void (*micro)(int kc, const float* a, long a_rs, long a_cs, const float* b, long b_step, float* c,
+                  long ldc, int mr, int nr, float alpha, float beta);
     // Register-only FMA loop of `iters` iterations; returns the floating-point operations done.
     double (*fma_loop)(long iters);
     // Optional direct path for tiny products (n <= 64), same contract as pmdl::gemm;

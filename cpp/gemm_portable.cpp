@@ -11,14 +11,16 @@ namespace {
 constexpr int MR = 4;
 constexpr int NR = 8;
 
-void micro(int kc, const float* __restrict a, const float* __restrict b, float* c, long ldc,
-           int mr, int nr, float alpha, float beta) {
+void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
+           float* c, long ldc, int mr, int nr, float alpha, float beta) {
     float acc[MR][NR] = {};
+    long row[MR];  // A(i, p) = a[row[i] + p * a_cs]; rows past mr repeat the last one (never stored)
+    for (int i = 0; i < MR; ++i) row[i] = (i < mr ? i : mr - 1) * a_rs;
     for (int p = 0; p < kc; ++p) {
         for (int i = 0; i < MR; ++i)
-            for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
-        a += MR;
-        b += NR;
+            for (int j = 0; j < NR; ++j) acc[i][j] += a[row[i]] * b[j];
+        a += a_cs;
+        b += b_step;
     }
     for (int i = 0; i < mr; ++i)
         for (int j = 0; j < nr; ++j) {

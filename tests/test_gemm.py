@@ -195,6 +195,38 @@ def test_gemm_with_sums_rows_equal_gemm_and_thread_counts(m, n, k):
     np.testing.assert_array_equal(results[0], results[2])
 
 
+# Panels used at most twice are read where they are instead of packed: op(B) (not transposed) when
+# C has at most two row panels (12 rows with the 6 x 64 tile), op(A) when C has at most two column
+# panels (128 columns); partial panels and the ones row are still packed. Shapes on both sides of
+# each limit, with several KC blocks, on 1 and 2 threads.
+IN_PLACE = [(1, 512, 784), (2, 700, 300), (12, 130, 257), (13, 130, 257), (12, 300, 300), (2, 1024, 512),
+            (300, 100, 513), (500, 128, 300), (500, 129, 300), (7, 64, 1000)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", IN_PLACE)
+def test_panels_read_in_place(m, n, k, trans_a, trans_b, threads):
+    _core.set_num_threads(threads)
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=m)
+    check(m, n, k, trans_a, trans_b, seed=m, sums=True)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+def test_in_place_and_packed_panels_give_the_same_bits(trans_a, trans_b):
+    """Reading a panel in place changes where the numbers come from, not the FMA chains."""
+    for (m, n, k), (m2, n2) in [((12, 130, 257), (13, 130)), ((500, 128, 300), (500, 129))]:
+        a, b = operands(m2, n2, k, trans_a, trans_b, seed=4)
+        a_small = a[:, :m] if trans_a else a[:m]
+        b_small = b[:n] if trans_b else b[:, :n]
+        for threads in (1, 2):
+            _core.set_num_threads(threads)
+            wide = _core.gemm(a, b, trans_a=trans_a, trans_b=trans_b)  # one more row or column: packed
+            small = _core.gemm(np.ascontiguousarray(a_small), np.ascontiguousarray(b_small), trans_a=trans_a,
+                               trans_b=trans_b)
+            np.testing.assert_array_equal(small, wide[:m, :n])
+
+
 def test_gemm_with_sums_checks_c_shape():
     a, b = operands(4, 3, 5, False, False)
     with pytest.raises(ValueError, match=r"gemm_with_sums: c: expected shape \(5, 3\), got \(4, 3\)"):
