@@ -252,7 +252,7 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     import test_gemm as t
     if _core.gemm_kernel_name() != {name!r}:
         print("UNSUPPORTED", _core.gemm_kernel_name()); sys.exit(0)
-    for m, n, k in t.TINY + t.EDGES + t.NARROW:
+    for m, n, k in t.TINY + t.EDGES + t.NARROW + t.IN_PLACE:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
     for m, n, k in t.SUMS:
