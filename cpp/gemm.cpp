@@ -169,7 +169,10 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
         if (epilogue) epilogue->apply(epilogue->context, 0, rows, 0, n);
         return;
     }
-    detail::gemm_packed(tile_for(rows, n), threads_for(volume), trans_a, trans_b, rows, n, k, alpha, A, lda, B,
+    // A few rows against a large B (one-sample predictions): reading B dominates, and split over the
+    // threads each core's share stays in its own L2 from one call to the next.
+    const int nt = rows <= 12 && (double)k * n >= (1 << 18) ? g_threads : threads_for(volume);
+    detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row);
 }
 

@@ -152,7 +152,7 @@ def test_non_contiguous_views():
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
 @pytest.mark.parametrize("m,n,k", [(256, 512, 784), (700, 2100, 300), (30, 900, 600), (97, 101, 1003),
-                                   (512, 10, 256)])
+                                   (512, 10, 256), (1, 512, 784), (2, 1024, 512)])
 def test_bit_identical_across_thread_counts(m, n, k, trans_a, trans_b):
     a, b = operands(m, n, k, trans_a, trans_b, seed=7)
     c0 = np.random.default_rng(8).uniform(-1, 1, (m, n)).astype(np.float32)
