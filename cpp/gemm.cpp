@@ -26,8 +26,12 @@ using detail::Buffer;
 using detail::GemmKernel;
 
 // Below this many multiply-adds (m*n*k) threads cost more to wake and synchronize than they
-// save (~5 us of barrier traffic against ~10 us of work at 64^3).
+// save (~5 us of barrier traffic against ~10 us of work at 64^3)...
 constexpr double THREAD_MIN_VOLUME = 96.0 * 96.0 * 96.0;
+// ...unless C has a few rows (two panels of the 6-row tile) and B is large (1 MiB, half a core's L2):
+// then reading B is the work (784-512-512-10, one sample: 180 -> ~90 us on 2 threads).
+constexpr int FEW_ROWS = 12;
+constexpr double LARGE_B_FLOATS = 256.0 * 1024.0;
 
 // At or below this volume (and n <= 64) the direct path wins: packing and tile padding cost more
 // than the arithmetic (measured: 32x4x32 0.5 us direct vs 1.6 us packed; 64^3 ~88 against ~70
@@ -171,7 +175,7 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
     }
     // A few rows against a large B (one-sample predictions): reading B dominates, and split over the
     // threads each core's share stays in its own L2 from one call to the next.
-    const int nt = rows <= 12 && (double)k * n >= (1 << 18) ? g_threads : threads_for(volume);
+    const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS ? g_threads : threads_for(volume);
     detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row);
 }
