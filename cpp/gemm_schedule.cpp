@@ -71,8 +71,20 @@ struct Problem {
 // gradient: 45 -> 25 us) and predictions of one or two samples; their copy cost more than the
 // arithmetic. Reused panels stay packed: read in place they measured 5-15% slower.
 constexpr int IN_PLACE_MAX_USES = 2;
-long a_rs(const Problem& P) { return P.ta ? 1 : P.lda; }
-long a_cs(const Problem& P) { return P.ta ? P.lda : 1; }
+
+// Rows [i0, i0 + rows) of op(A) are read in place unless they hold the ones row (which A does not store).
+bool a_in_place(const Problem& P, int i0, int rows) { return P.a_in_place && !(P.ones_row && i0 + rows >= P.m); }
+// A column panel of op(B) nr wide is read in place when it is whole (a partial one is padded by packing).
+bool b_in_place(const Problem& P, int nr) { return P.b_in_place && nr == P.K->nr; }
+
+// The micro-kernel's strides for A(i, p): op(A) in place, or a packed MR-row panel.
+struct AStrides {
+    long row, col;
+};
+AStrides a_strides(const Problem& P, bool in_place) {
+    if (!in_place) return {1, P.K->mr};
+    return P.ta ? AStrides{1, P.lda} : AStrides{P.lda, 1};
+}
 
 void finish(const Problem& P, int i0, int rows, int j0, int cols) {  // a block of C is final
     if (P.epilogue && rows > 0 && cols > 0) P.epilogue->apply(P.epilogue->context, i0, rows, j0, cols);
@@ -131,8 +143,8 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
     const bool split_m = nt == 1 || m_panels >= 2 * nt;
     const int mc_panels = std::max(1, MC_MAX / MR);
     const int nc_max = NC_MAX / NR * NR;
-    const bool packs_a = P.ones_row || !P.a_in_place;
-    float* a_packed = packs_a ? a_buffer.get((size_t)(split_m ? mc_panels : m_panels) * MR * P.kc_step) : nullptr;
+    float* a_packed = a_in_place(P, 0, P.m) ? nullptr
+                                            : a_buffer.get((size_t)(split_m ? mc_panels : m_panels) * MR * P.kc_step);
 
     int round = 0;
     for (int jc = 0; jc < P.n; jc += nc_max) {
@@ -146,7 +158,7 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
             if (tid == 0) P.counters[(round + 1) % 3] = 0;  // its last user finished before this round's barrier
             for (int jp = tid; jp < n_panels; jp += nt) {
                 const int nr = std::min(NR, nc - jp * NR);
-                if (!(P.b_in_place && nr == NR))
+                if (!b_in_place(P, nr))
                     K.pack_b(kc, nr, b_at(P, pc, jc + jp * NR), P.ldb, P.tb, b_packed + (long)jp * NR * kc);
             }
             barrier();
@@ -155,18 +167,18 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                 const int m0 = split_m ? start * MR : 0;
                 const int mc = split_m ? std::min(P.m, (start + take) * MR) - m0 : P.m;
                 const int j0 = split_m ? 0 : start, j1 = split_m ? n_panels : start + take;
-                const bool a_in_place = P.a_in_place && (!P.ones_row || m0 + mc < P.m);
-                if (!a_in_place) pack_a_rows(P, m0, mc, pc, kc, a_packed);
-                const long rs = a_in_place ? a_rs(P) : 1, cs = a_in_place ? a_cs(P) : MR;
+                const bool a_direct = a_in_place(P, m0, mc);
+                if (!a_direct) pack_a_rows(P, m0, mc, pc, kc, a_packed);
+                const AStrides as = a_strides(P, a_direct);
                 for (int jp = j0; jp < j1; ++jp) {
                     const int nr = std::min(NR, nc - jp * NR);
-                    const bool b_in_place = P.b_in_place && nr == NR;
-                    const float* bp = b_in_place ? b_at(P, pc, jc + jp * NR) : b_packed + (long)jp * NR * kc;
-                    const long b_step = b_in_place ? P.ldb : NR;
+                    const bool b_direct = b_in_place(P, nr);
+                    const float* bp = b_direct ? b_at(P, pc, jc + jp * NR) : b_packed + (long)jp * NR * kc;
                     float* c = P.C + (long)m0 * P.ldc + jc + jp * NR;
                     for (int ir = 0; ir < mc; ir += MR)
-                        K.micro(kc, a_in_place ? a_at(P, m0 + ir, pc) : a_packed + (long)ir * kc, rs, cs, bp, b_step,
-                                c + (long)ir * P.ldc, P.ldc, std::min(MR, mc - ir), nr, P.alpha, beta);
+                        K.micro(kc, a_direct ? a_at(P, m0 + ir, pc) : a_packed + (long)ir * kc, as.row, as.col, bp,
+                                b_direct ? P.ldb : NR, c + (long)ir * P.ldc, P.ldc, std::min(MR, mc - ir), nr, P.alpha,
+                                beta);
                 }
                 if (pc + kc == P.k) finish(P, m0, mc, jc + j0 * NR, std::min(nc, j1 * NR) - j0 * NR);
             }
@@ -224,9 +236,8 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
     // Threads claim A's panels four at a time (every KC block of them), so one that loses its core
     // holds the barrier below up by four panels at most.
     constexpr int PANELS_PER_CLAIM = 4;
-    const bool a_in_place = P.a_in_place && !P.ones_row;  // then nothing is packed here
-    int c;
-    while (!a_in_place && (c = __atomic_fetch_add(pack_next, 1, __ATOMIC_RELAXED)) * PANELS_PER_CLAIM < m_panels) {
+    const bool a_direct = a_in_place(P, 0, P.m);  // then nothing is packed here
+    for (int c; !a_direct && (c = __atomic_fetch_add(pack_next, 1, __ATOMIC_RELAXED)) * PANELS_PER_CLAIM < m_panels;) {
         const int p0 = c * PANELS_PER_CLAIM, p1 = std::min(m_panels, p0 + PANELS_PER_CLAIM);
         for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
             const int kc = std::min(P.kc_step, P.k - pc);
@@ -239,13 +250,13 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
     ranges[tid].word = pack_range(units * tid / nt, units * (tid + 1) / nt);
     barrier();  // A packed, every range set
     float* b_panel = b_buffer.get((size_t)P.k * NR);
-    const long rs = a_in_place ? a_rs(P) : 1, cs = a_in_place ? a_cs(P) : MR;
+    const AStrides as = a_strides(P, a_direct);
     int held = -1;
     for (int u; (u = next_unit(ranges, tid, nt)) >= 0;) {
         const int jp = u / runs, run = u % runs;
         const int nr = std::min(NR, P.n - jp * NR);
-        const bool b_in_place = P.b_in_place && nr == NR;
-        if (!b_in_place && jp != held) {  // this column panel of B, every KC block, back to back
+        const bool b_direct = b_in_place(P, nr);
+        if (!b_direct && jp != held) {  // this column panel of B, every KC block, back to back
             for (int pc = 0; pc < P.k; pc += P.kc_step)
                 K.pack_b(std::min(P.kc_step, P.k - pc), nr, b_at(P, pc, jp * NR), P.ldb, P.tb,
                          b_panel + (long)pc * NR);
@@ -255,10 +266,10 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
         for (int pc = 0, b = 0; pc < P.k; pc += P.kc_step, ++b) {
             const int kc = std::min(P.kc_step, P.k - pc);
             const float beta = pc == 0 ? P.beta : 1.0f;
-            const float* bp = b_in_place ? b_at(P, pc, jp * NR) : b_panel + (long)pc * NR;
+            const float* bp = b_direct ? b_at(P, pc, jp * NR) : b_panel + (long)pc * NR;
             for (int ip = i0; ip < i1; ++ip)
-                K.micro(kc, a_in_place ? a_at(P, ip * MR, pc) : a_all + b * a_block + (long)ip * MR * kc, rs, cs,
-                        bp, b_in_place ? P.ldb : NR, P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc,
+                K.micro(kc, a_direct ? a_at(P, ip * MR, pc) : a_all + b * a_block + (long)ip * MR * kc, as.row, as.col,
+                        bp, b_direct ? P.ldb : NR, P.C + (long)ip * MR * P.ldc + jp * NR, P.ldc,
                         std::min(MR, P.m - ip * MR), nr, P.alpha, beta);
         }
         finish(P, i0 * MR, std::min(P.m, i1 * MR) - i0 * MR, jp * NR, nr);
@@ -281,7 +292,7 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
     // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
     const long a_floats = (long)((m + K.mr - 1) / K.mr * K.mr) * k;
     if (nt > 1 && nt <= SHARED_A_MAX_THREADS && k > KC_MAX && a_floats <= SHARED_A_MAX) {
-        float* a_all = ones_row || !P.a_in_place ? a_shared.get((size_t)a_floats) : nullptr;
+        float* a_all = a_in_place(P, 0, m) ? nullptr : a_shared.get((size_t)a_floats);
         UnitRange ranges[SHARED_A_MAX_THREADS];
         int pack_next = 0;
 #pragma omp parallel num_threads(nt)
