@@ -29,7 +29,8 @@ using detail::GemmKernel;
 // save (~5 us of barrier traffic against ~10 us of work at 64^3)...
 constexpr double THREAD_MIN_VOLUME = 96.0 * 96.0 * 96.0;
 // ...unless C has a few rows (two panels of the 6-row tile) and B is large (1 MiB, half a core's L2):
-// then reading B is the work (784-512-512-10, one sample: 180 -> ~90 us on 2 threads).
+// then reading B is the work (784-512-512-10, one sample: 180 -> ~90 us on 2 threads, ~50 with the
+// few-rows tile).
 constexpr int FEW_ROWS = 12;
 constexpr double LARGE_B_FLOATS = 256.0 * 1024.0;
 
@@ -123,9 +124,11 @@ double tile_cost(const GemmKernel& t, int m, int n) {
     return &t == &kernel() ? padded : 1.1 * padded;
 }
 
-// The cheaper of the main tile and its narrow sibling for an m x n output.
+// The few-rows tile for an output of a row or two, else the cheaper of the main tile and its
+// narrow sibling for an m x n output.
 const GemmKernel& tile_for(int m, int n) {
     const GemmKernel& K = kernel();
+    if (K.few && m <= K.few_rows) return *K.few;
     return K.narrow && tile_cost(*K.narrow, m, n) < tile_cost(K, m, n) ? *K.narrow : K;
 }
 

@@ -96,6 +96,6 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_avx2 = {"avx2", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr};
+const GemmKernel kernel_avx2 = {"avx2", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr, nullptr, 0, false};
 
 }  // namespace pmdl::detail

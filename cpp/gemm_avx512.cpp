@@ -11,12 +11,37 @@
 namespace pmdl::detail {
 namespace {
 
-// Two register tiles, both within the 32 zmm registers (MR*NV accumulators + NV vectors of B + 1
-// broadcast of A), both hiding the 4-cycle FMA latency behind >= 8 independent chains:
+// Three register tiles, all within the 32 zmm registers (MR*NV accumulators + NV vectors of B + 1
+// broadcast of A), all hiding the 4-cycle FMA latency behind >= 8 independent chains:
 //   6 x 64 (NV = 4): 24 FMAs per k step against 4 + 6 = 10 loads. The main tile: fewer loads per
 //                    FMA measured 4-8% faster than 14 x 32 on the MLP shapes (n = 512 fits exactly).
 //   14 x 32 (NV = 2): 28 FMAs against 16 loads; pads narrow products less (n = 10: 22 columns of
 //                    padding instead of 54), so gemm.cpp picks it when its padding is smaller.
+//   1 x 128 (NV = 8): 8 FMAs against 8 loads, for outputs of one or two rows (a sample's prediction),
+//                    where the 6 x 64 tile would spend 5 of every 6 FMAs on rows that are not stored.
+//                    B is read in place there, partial panels through the lane masks.
+// acc += A . B over kc steps: NV vectors of B row p against MR broadcasts of A(i, p). Masked: B's
+// row is read through the lane masks (a partial panel of B read in place, whose row ends early).
+template <int MR, int NV, bool Masked>
+[[gnu::always_inline]] inline void accumulate(int kc, const float* __restrict a, const long* row, long a_cs, const float* __restrict b,
+                       long b_step, const __mmask16* mask, __m512 (&acc)[MR][NV]) {
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; ++p) {
+        __m512 bv[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v)
+            bv[v] = Masked ? _mm512_maskz_loadu_ps(mask[v], b + 16 * v) : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) {
+            const __m512 ai = _mm512_set1_ps(a[row[i]]);
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+        }
+        a += a_cs;
+        b += b_step;
+    }
+}
+
 template <int MR, int NV>
 void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
            float* c, long ldc, int mr, int nr, float alpha, float beta) {
@@ -31,27 +56,20 @@ void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float*
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
     }
-#pragma GCC unroll 4
-    for (int p = 0; p < kc; ++p) {
-        __m512 bv[NV];
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i) {
-            const __m512 ai = _mm512_set1_ps(a[row[i]]);
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
-        }
-        a += a_cs;
-        b += b_step;
-    }
-    // Store alpha*acc (+ beta*c); masks cover a partial last vector, the row test a partial tile.
+    // Masks of the columns stored (and, for the one-row tile, read from a partial panel of B in place).
     __mmask16 mask[NV];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
         const int rem = nr - 16 * v;
         mask[v] = rem >= 16 ? (__mmask16)0xFFFF : rem <= 0 ? (__mmask16)0 : (__mmask16)((1u << rem) - 1);
     }
+    if constexpr (MR == 1) {  // the few-rows tile reads partial panels of B in place
+        if (nr < 16 * NV) accumulate<MR, NV, true>(kc, a, row, a_cs, b, b_step, mask, acc);
+        else accumulate<MR, NV, false>(kc, a, row, a_cs, b, b_step, mask, acc);
+    } else {
+        accumulate<MR, NV, false>(kc, a, row, a_cs, b, b_step, mask, acc);
+    }
+    // Store alpha*acc (+ beta*c); masks cover a partial last vector, the row test a partial tile.
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
@@ -279,7 +297,11 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_avx512_narrow = {"avx512", 14, 32, pack_a<14>, pack_b<2>, micro<14, 2>, fma_loop, direct, nullptr};
-const GemmKernel kernel_avx512 = {"avx512", 6, 64, pack_a<6>, pack_b<4>, micro<6, 4>, fma_loop, direct, &kernel_avx512_narrow};
+const GemmKernel kernel_avx512_narrow = {"avx512", 14, 32, pack_a<14>, pack_b<2>, micro<14, 2>, fma_loop, direct,
+                                         nullptr, nullptr, 0, false};
+const GemmKernel kernel_avx512_few = {"avx512", 1, 128, pack_a<1>, pack_b<8>, micro<1, 8>, fma_loop, direct,
+                                      nullptr, nullptr, 0, true};
+const GemmKernel kernel_avx512 = {"avx512", 6, 64, pack_a<6>, pack_b<4>, micro<6, 4>, fma_loop, direct,
+                                  &kernel_avx512_narrow, &kernel_avx512_few, 2, false};
 
 }  // namespace pmdl::detail

@@ -30,6 +30,12 @@ struct GemmKernel {
     // Optional second tile of the same instruction set, used when it pads op(B)'s columns less
     // (narrow outputs such as n = 10); nullptr: this tile serves every shape.
     const GemmKernel* narrow;
+    // Optional tile for outputs of at most `few_rows` rows (predictions of a sample or two): the
+    // main tile would run all MR of its rows anyway. nullptr: the other tiles serve them.
+    const GemmKernel* few;
+    int few_rows;
+    // The micro-kernel reads only nr columns of B's rows, so a partial panel too can be read in place.
+    bool partial_b_in_place;
 };
 
 extern const GemmKernel kernel_avx512;

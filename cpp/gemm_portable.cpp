@@ -52,6 +52,6 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_portable = {"portable", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr};
+const GemmKernel kernel_portable = {"portable", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr, nullptr, 0, false};
 
 }  // namespace pmdl::detail

@@ -74,8 +74,9 @@ constexpr int IN_PLACE_MAX_USES = 2;
 
 // Rows [i0, i0 + rows) of op(A) are read in place unless they hold the ones row (which A does not store).
 bool a_in_place(const Problem& P, int i0, int rows) { return P.a_in_place && !(P.ones_row && i0 + rows >= P.m); }
-// A column panel of op(B) nr wide is read in place when it is whole (a partial one is padded by packing).
-bool b_in_place(const Problem& P, int nr) { return P.b_in_place && nr == P.K->nr; }
+// A column panel of op(B) nr wide is read in place when it is whole (a partial one is padded by
+// packing), or when the micro-kernel reads only nr columns of B's rows.
+bool b_in_place(const Problem& P, int nr) { return P.b_in_place && (nr == P.K->nr || P.K->partial_b_in_place); }
 
 // The micro-kernel's strides for A(i, p): op(A) in place, or a packed MR-row panel.
 struct AStrides {

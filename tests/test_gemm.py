@@ -227,6 +227,34 @@ def test_in_place_and_packed_panels_give_the_same_bits(trans_a, trans_b):
             np.testing.assert_array_equal(small, wide[:m, :n])
 
 
+# Outputs of one or two rows (a sample's prediction) take a tile of their own (AVX-512: 1 x 128,
+# B read in place, partial panels too) instead of the main tile with its dead rows. Shapes with
+# whole and partial panels, one and several KC blocks.
+FEW_ROWS = [(1, 512, 784), (2, 528, 300), (1, 300, 512), (2, 100, 1000), (1, 130, 40), (1, 1000, 257)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", FEW_ROWS)
+def test_few_rows(m, n, k, trans_a, trans_b, threads):
+    _core.set_num_threads(threads)
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=n)
+    check(m, n, k, trans_a, trans_b, seed=n)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", FEW_ROWS)
+def test_few_rows_give_the_bits_of_the_same_rows_in_a_taller_product(m, n, k, trans_a, trans_b):
+    """A sample predicted alone gets the numbers it gets inside a batch: the same FMA chains."""
+    a, b = operands(16, n, k, trans_a, trans_b, seed=6)
+    a_few = np.ascontiguousarray(a[:, :m] if trans_a else a[:m])
+    for threads in (1, 2):
+        _core.set_num_threads(threads)
+        tall = _core.gemm(a, b, trans_a=trans_a, trans_b=trans_b)  # 16 rows: the main tile
+        few = _core.gemm(a_few, b, trans_a=trans_a, trans_b=trans_b)
+        np.testing.assert_array_equal(few, tall[:m])
+
+
 def test_gemm_with_sums_checks_c_shape():
     a, b = operands(4, 3, 5, False, False)
     with pytest.raises(ValueError, match=r"gemm_with_sums: c: expected shape \(5, 3\), got \(4, 3\)"):
@@ -252,7 +280,7 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     import test_gemm as t
     if _core.gemm_kernel_name() != {name!r}:
         print("UNSUPPORTED", _core.gemm_kernel_name()); sys.exit(0)
-    for m, n, k in t.TINY + t.EDGES + t.NARROW + t.IN_PLACE:
+    for m, n, k in t.TINY + t.EDGES + t.NARROW + t.IN_PLACE + t.FEW_ROWS:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
     for m, n, k in t.SUMS:
