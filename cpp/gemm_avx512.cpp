@@ -20,11 +20,13 @@ namespace {
 //   1 x 128 (NV = 8): 8 FMAs against 8 loads, for outputs of one or two rows (a sample's prediction),
 //                    where the 6 x 64 tile would spend 5 of every 6 FMAs on rows that are not stored.
 //                    B is read in place there, partial panels through the lane masks.
+
 // acc += A . B over kc steps: NV vectors of B row p against MR broadcasts of A(i, p). Masked: B's
 // row is read through the lane masks (a partial panel of B read in place, whose row ends early).
 template <int MR, int NV, bool Masked>
-[[gnu::always_inline]] inline void accumulate(int kc, const float* __restrict a, const long* row, long a_cs, const float* __restrict b,
-                       long b_step, const __mmask16* mask, __m512 (&acc)[MR][NV]) {
+[[gnu::always_inline]] inline void accumulate(int kc, const float* __restrict a, const long* row, long a_cs,
+                                              const float* __restrict b, long b_step, const __mmask16* mask,
+                                              __m512 (&acc)[MR][NV]) {
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
         __m512 bv[NV];
