@@ -1,6 +1,6 @@
 // AVX2 + FMA micro-kernel for gemm; compiled with -mavx2 -mfma (see CMakeLists.txt) and only
 // called after __builtin_cpu_supports("avx2") and ("fma") said yes.
-// No standard-library templates here: only intrinsics and static functions (see gemm_pack.h).
+// No standard-library templates here: only intrinsics and functions of internal linkage (see gemm_pack.h).
 #include <immintrin.h>
 
 #include "gemm_kernels.h"
@@ -9,13 +9,14 @@
 namespace pmdl::detail {
 namespace {
 
-// Register tile MR x NR = 6 x 16: 16 ymm registers hold 6 rows x 2 vectors = 12 accumulators
-// + 2 vectors of B + 1 broadcast of A = 15 <= 16. Per k step: 12 FMAs (6 cycles on 2 ports,
-// covering the 4-5 cycle FMA latency) against 2 loads + 6 broadcasts.
-constexpr int MR = 6;
-constexpr int NV = 2;
-constexpr int NR = 8 * NV;
-
+// Register tiles MR x NR, NV = NR / 8 vectors of 8 floats per row:
+//   6 x 16: 16 ymm registers hold 6 rows x 2 vectors = 12 accumulators + 2 vectors of B + 1 broadcast
+//           of A = 15 <= 16. Per k step: 12 FMAs (6 cycles on 2 ports, covering the 4-5 cycle FMA
+//           latency) against 2 loads + 6 broadcasts. The main tile.
+//   1 x 64: 8 accumulators, B's vectors taken straight from memory by the FMAs; for outputs of one or
+//           two rows (a sample's prediction), where 6 x 16 would spend 5 of every 6 FMAs on rows
+//           that are not stored.
+template <int MR, int NV>
 void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
            float* c, long ldc, int mr, int nr, float alpha, float beta) {
     __m256 acc[MR][NV];
@@ -23,28 +24,29 @@ void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float*
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
         row[i] = (i < mr ? i : mr - 1) * a_rs;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
     }
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
         __m256 bv[NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i) {
             const __m256 ai = _mm256_broadcast_ss(a + row[i]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
         }
         a += a_cs;
         b += b_step;
     }
+    constexpr int NR = 8 * NV;
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     if (mr == MR && nr == NR) {
 #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) {
                 float* cp = c + i * ldc + 8 * v;
                 __m256 x = _mm256_mul_ps(va, acc[i][v]);
@@ -57,7 +59,7 @@ void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float*
     alignas(32) float t[MR][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) _mm256_store_ps(&t[i][8 * v], _mm256_mul_ps(va, acc[i][v]));
     for (int i = 0; i < mr; ++i)
         for (int j = 0; j < nr; ++j) {
@@ -66,9 +68,11 @@ void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float*
         }
 }
 
+template <int MR>
 void pack_a(int mc, int kc, const float* a, long lda, bool trans, float* out) {
     pack_a_panels<MR>(mc, kc, a, lda, trans, out);
 }
+template <int NR>
 void pack_b(int kc, int nc, const float* b, long ldb, bool trans, float* out) {
     pack_b_panels<NR>(kc, nc, b, ldb, trans, out);
 }
@@ -96,6 +100,9 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_avx2 = {"avx2", MR, NR, pack_a, pack_b, micro, fma_loop, nullptr, nullptr, nullptr, 0, false};
+const GemmKernel kernel_avx2_few = {"avx2", 1, 64, pack_a<1>, pack_b<64>, micro<1, 8>, fma_loop, nullptr,
+                                    nullptr, nullptr, 0, false};
+const GemmKernel kernel_avx2 = {"avx2", 6, 16, pack_a<6>, pack_b<16>, micro<6, 2>, fma_loop, nullptr,
+                                nullptr, &kernel_avx2_few, 2, false};
 
 }  // namespace pmdl::detail

@@ -286,6 +286,9 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     for m, n, k in t.SUMS:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5, sums=True)
+    for m, n, k in t.FEW_ROWS:
+        for ta, tb in t.TRANSPOSES:
+            t.test_few_rows_give_the_bits_of_the_same_rows_in_a_taller_product(m, n, k, ta, tb)
     for m, n, k, ta, tb in t.LARGE[:3]:
         t.check(m, n, k, ta, tb, beta=0.0)
         _core.set_num_threads(1); r1 = _core.gemm(*t.operands(m, n, k, ta, tb), trans_a=ta, trans_b=tb)
