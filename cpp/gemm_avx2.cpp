@@ -77,6 +77,108 @@ void pack_b(int kc, int nc, const float* b, long ldb, bool trans, float* out) {
     pack_b_panels<NR>(kc, nc, b, ldb, trans, out);
 }
 
+// Lanes [0, count) of a vector set (count 0..8): the mask of a partial last vector.
+inline __m256i first(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Direct path for tiny products (up to 32 columns per call): no packing. R rows of C at a time,
+// NVD vectors wide (the last one masked), stay in registers while the k loop broadcasts A(i, p)
+// against row p of B; the R rows give R independent FMA chains per vector (16 ymm registers:
+// R * NVD accumulators + NVD of B + a broadcast + the mask). As in the AVX-512 file.
+template <int NVD, int R>
+void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long lda, const float* B,
+                 long ldb, float beta, float* C, long ldc) {
+    constexpr int L = NVD - 1;  // the last vector, the only one that can be partial
+    const __m256i mask = first(n - 8 * L);
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    for (int i = 0; i < m; i += R) {
+        const int rows = m - i < R ? m - i : R;
+        long a_row[R];  // A(i+r, p) = A[a_row[r] + p * a_col]; rows past m repeat the last one
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) a_row[r] = ta ? i + (r < rows ? r : rows - 1) : (long)(i + (r < rows ? r : rows - 1)) * lda;
+        const long a_col = ta ? lda : 1;
+        __m256 acc[R][NVD];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+            for (int v = 0; v < NVD; ++v) acc[r][v] = _mm256_setzero_ps();
+        for (int p = 0; p < k; ++p) {
+            const float* b_row = B + (long)p * ldb;
+            __m256 b[NVD];
+#pragma GCC unroll 4
+            for (int v = 0; v < L; ++v) b[v] = _mm256_loadu_ps(b_row + 8 * v);
+            b[L] = _mm256_maskload_ps(b_row + 8 * L, mask);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; ++r) {
+                const __m256 av = _mm256_broadcast_ss(A + a_row[r] + p * a_col);
+#pragma GCC unroll 4
+                for (int v = 0; v < NVD; ++v) acc[r][v] = _mm256_fmadd_ps(av, b[v], acc[r][v]);
+            }
+        }
+        // alpha*acc, then fma with beta*c: the packed micro-kernel's two roundings.
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+            if (r >= rows) break;
+            float* c = C + (long)(i + r) * ldc;
+#pragma GCC unroll 4
+            for (int v = 0; v < L; ++v) {
+                __m256 x = _mm256_mul_ps(va, acc[r][v]);
+                if (beta != 0.0f) x = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8 * v), x);
+                _mm256_storeu_ps(c + 8 * v, x);
+            }
+            __m256 x = _mm256_mul_ps(va, acc[r][L]);
+            if (beta != 0.0f) x = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8 * L, mask), x);
+            _mm256_maskstore_ps(c + 8 * L, mask, x);
+        }
+    }
+}
+
+// Up to 32 columns: the rows per pass that fit the registers, or 2 when C has only 1 or 2 rows
+// (batch-1 training, as in the XOR tutorial). Rows are independent, so the bits are the same.
+void direct_columns(bool ta, int m, int n, int k, float alpha, const float* A, long lda, const float* B,
+                    long ldb, float beta, float* C, long ldc) {
+    const bool few = m <= 2;
+    switch ((n + 7) / 8) {
+        case 1: return few ? direct_rows<1, 2>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
+                           : direct_rows<1, 8>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        case 2: return few ? direct_rows<2, 2>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
+                           : direct_rows<2, 6>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        case 3: return direct_rows<3, 3>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        default: return direct_rows<4, 2>(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+}
+
+// The direct path (n <= 64): C in chunks of 32 columns; columns are independent, so splitting is
+// exact. A transposed B is first copied into k x 32 panels on the stack (k <= 64) and read as a
+// row-major B; a longer k (so few rows) takes plain dot products.
+void direct(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, long lda,
+            const float* B, long ldb, float beta, float* C, long ldc) {
+    constexpr int NC = 32, BT_MAX = 64 * NC;
+    if (!tb) {
+        for (int j0 = 0; j0 < n; j0 += NC)
+            direct_columns(ta, m, n - j0 < NC ? n - j0 : NC, k, alpha, A, lda, B + j0, ldb, beta, C + j0, ldc);
+        return;
+    }
+    alignas(32) float bt[BT_MAX];
+    if (k <= BT_MAX / NC) {
+        for (int j0 = 0; j0 < n; j0 += NC) {
+            const int nc = n - j0 < NC ? n - j0 : NC;
+            pack_b_panels<NC>(k, nc, B + (long)j0 * ldb, ldb, true, bt);
+            direct_columns(ta, m, nc, k, alpha, A, lda, bt, NC, beta, C + j0, ldc);
+        }
+        return;
+    }
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+            float s = 0.0f;
+            for (int p = 0; p < k; ++p)
+                s = __builtin_fmaf(ta ? A[(long)p * lda + i] : A[(long)i * lda + p], B[(long)j * ldb + p], s);
+            float* c = C + (long)i * ldc + j;
+            *c = beta != 0.0f ? __builtin_fmaf(beta, *c, alpha * s) : alpha * s;
+        }
+}
+
 // 12 independent FMA chains cover 2 ports x 5 cycles latency; 4 registers stay free.
 double fma_loop(long iters) {
     constexpr int R = 12;
@@ -100,9 +202,9 @@ double fma_loop(long iters) {
 
 }  // namespace
 
-const GemmKernel kernel_avx2_few = {"avx2", 1, 64, pack_a<1>, pack_b<64>, micro<1, 8>, fma_loop, nullptr,
+const GemmKernel kernel_avx2_few = {"avx2", 1, 64, pack_a<1>, pack_b<64>, micro<1, 8>, fma_loop, direct,
                                     nullptr, nullptr, 0, false};
-const GemmKernel kernel_avx2 = {"avx2", 6, 16, pack_a<6>, pack_b<16>, micro<6, 2>, fma_loop, nullptr,
+const GemmKernel kernel_avx2 = {"avx2", 6, 16, pack_a<6>, pack_b<16>, micro<6, 2>, fma_loop, direct,
                                 nullptr, &kernel_avx2_few, 2, false};
 
 }  // namespace pmdl::detail

@@ -62,7 +62,7 @@ def restore_threads():
 
 # The tutorials' shapes (XOR 1x2x2, iris 32x4x32 and its backward passes) and other tiny ones: direct path.
 TINY = [(1, 1, 1), (1, 2, 2), (2, 1, 2), (4, 2, 1), (1, 8, 2), (32, 4, 32), (32, 3, 4), (4, 3, 32),
-        (32, 32, 32), (5, 7, 3), (3, 1, 9)]
+        (32, 32, 32), (5, 7, 3), (3, 1, 9), (64, 64, 64), (9, 40, 20), (2, 64, 10), (3, 24, 17), (1, 48, 5)]
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
@@ -283,6 +283,9 @@ SUBPROCESS_CHECK = textwrap.dedent("""
     for m, n, k in t.TINY + t.EDGES + t.NARROW + t.IN_PLACE + t.FEW_ROWS:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5)
+    for m, n, k in t.TINY:
+        for ta, tb in t.TRANSPOSES:
+            t.check(m, n, k, ta, tb)
     for m, n, k in t.SUMS:
         for ta, tb in t.TRANSPOSES:
             t.check(m, n, k, ta, tb, alpha=0.75, beta=0.5, sums=True)
