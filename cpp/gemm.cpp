@@ -42,10 +42,10 @@ constexpr double DIRECT_MAX_VOLUME = 64.0 * 64.0 * 64.0;
 
 const GemmKernel& pick_kernel() {
     // PYMINIDL_GEMM_KERNEL=avx2|portable forces a lesser kernel (for tests); never a greater one.
+#if defined(__x86_64__) || defined(__i386__)
     const char* force = std::getenv("PYMINIDL_GEMM_KERNEL");
     const bool want_avx2 = force && !std::strcmp(force, "avx2");
     const bool want_portable = force && !std::strcmp(force, "portable");
-#if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (!want_avx2 && !want_portable && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512dq"))
