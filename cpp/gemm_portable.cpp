@@ -1,31 +1,64 @@
-// Portable C++ micro-kernel for gemm, for CPUs without AVX2+FMA; compiled with the baseline
-// flags, so the compiler vectorizes it with whatever the baseline has (SSE2 on x86-64).
+// Portable C++ micro-kernel for gemm: ARM processors (Apple silicon, Graviton: NEON) and x86 ones
+// without AVX2+FMA (SSE2); compiled with the baseline flags.
 #include "gemm_kernels.h"
 #include "gemm_pack.h"
 
 namespace pmdl::detail {
 namespace {
 
-// Register tile MR x NR = 4 x 8: with 16 128-bit registers (x86-64 SSE2, also NEON has 32),
-// 4 rows x 2 vectors = 8 accumulators + 2 of B + broadcasts of A fit without spilling.
-constexpr int MR = 4;
-constexpr int NR = 8;
+// Written with the vector extensions of GCC and clang (4 floats: one SSE2 or NEON register), so
+// the compiler keeps the tile in registers: with plain float arrays it kept them in memory (SSE2 on
+// this machine: 4 -> 21 GFLOP/s at 512^3, the peak of separate multiplies and adds).
+typedef float v4 __attribute__((vector_size(16)));
+
+// Register tile MR x NR: NV = 2 vectors of B per row, MR rows of accumulators.
+#if defined(__aarch64__)
+constexpr int MR = 8;  // 32 NEON registers: 16 accumulators + 2 of B + broadcasts of A
+#else
+constexpr int MR = 4;  // 16 SSE registers: 8 accumulators + 2 of B + broadcasts of A
+#endif
+constexpr int NV = 2;
+constexpr int NR = 4 * NV;
+
+inline v4 load4(const float* p) {
+    v4 x;
+    __builtin_memcpy(&x, p, sizeof x);  // unaligned load
+    return x;
+}
+inline void store4(float* p, v4 x) { __builtin_memcpy(p, &x, sizeof x); }
 
 void micro(int kc, const float* __restrict a, long a_rs, long a_cs, const float* __restrict b, long b_step,
            float* c, long ldc, int mr, int nr, float alpha, float beta) {
-    float acc[MR][NR] = {};
+    v4 acc[MR][NV] = {};
     long row[MR];  // A(i, p) = a[row[i] + p * a_cs]; rows past mr repeat the last one (never stored)
     for (int i = 0; i < MR; ++i) row[i] = (i < mr ? i : mr - 1) * a_rs;
     for (int p = 0; p < kc; ++p) {
-        for (int i = 0; i < MR; ++i)
-            for (int j = 0; j < NR; ++j) acc[i][j] += a[row[i]] * b[j];
+        v4 bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = load4(b + 4 * v);
+        for (int i = 0; i < MR; ++i) {
+            const float x = a[row[i]];
+            const v4 ai = {x, x, x, x};
+            for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+        }
         a += a_cs;
         b += b_step;
+    }
+    // alpha*acc, then beta*c added: the same two roundings for full and partial tiles.
+    const v4 va = {alpha, alpha, alpha, alpha}, vb = {beta, beta, beta, beta};
+    if (mr == MR && nr == NR) {
+        for (int i = 0; i < MR; ++i)
+            for (int v = 0; v < NV; ++v) {
+                float* cp = c + i * ldc + 4 * v;
+                v4 x = va * acc[i][v];
+                if (beta != 0.0f) x = vb * load4(cp) + x;
+                store4(cp, x);
+            }
+        return;
     }
     for (int i = 0; i < mr; ++i)
         for (int j = 0; j < nr; ++j) {
             float* cp = c + i * ldc + j;
-            const float x = alpha * acc[i][j];
+            const float x = alpha * acc[i][j / 4][j % 4];
             *cp = beta != 0.0f ? beta * *cp + x : x;
         }
 }
