@@ -3,7 +3,9 @@
 // No standard-library templates here: only intrinsics and functions of internal linkage, so the
 // linker can never hand these AVX-512 instructions to code running on another CPU.
 // GCC 12 flags the _mm512_undefined_ps() inside its own shuffle intrinsics as maybe-uninitialized.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "gemm_kernels.h"

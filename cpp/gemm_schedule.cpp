@@ -17,6 +17,9 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#else  // a build without OpenMP runs every product on the calling thread
+inline int omp_get_thread_num() { return 0; }
+inline int omp_get_num_threads() { return 1; }
 #endif
 
 #include "simd.h"
@@ -287,7 +290,9 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
     Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
               (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current(), ones_row,
               n <= IN_PLACE_MAX_USES * K.nr, !trans_b && m <= IN_PLACE_MAX_USES * K.mr};
-#ifdef _OPENMP
+#ifndef _OPENMP
+    nt = 1;
+#endif
     // Reductions of several KC blocks with a small A take the shared-A schedule: the blocked one
     // meets at a barrier per KC block (measured +5-11% on the MLP's m = 256 products, 2 threads);
     // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
@@ -303,10 +308,8 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
         }
         return;
     }
-#endif
     P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
     P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
-#ifdef _OPENMP
     if (nt > 1) {
 #pragma omp parallel num_threads(nt)
         {
@@ -315,7 +318,6 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
         }
         return;
     }
-#endif
     gemm_blocked(P, 0, 1);
 }
 
