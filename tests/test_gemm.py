@@ -201,15 +201,20 @@ def test_gemm_with_sums_rows_equal_gemm_and_thread_counts(m, n, k):
 # each limit, with several KC blocks, on 1 and 2 threads.
 IN_PLACE = [(1, 512, 784), (2, 700, 300), (12, 130, 257), (13, 130, 257), (12, 300, 300), (2, 1024, 512),
             (300, 100, 513), (500, 128, 300), (500, 129, 300), (7, 64, 1000)]
+# Outputs of one or two rows (a sample's prediction) take a tile of their own (AVX-512: 1 x 128,
+# B read in place, partial panels too) instead of the main tile with its dead rows. Shapes with
+# whole and partial panels, one and several KC blocks.
+FEW_ROWS = [(1, 512, 784), (2, 528, 300), (1, 300, 512), (2, 100, 1000), (1, 130, 40), (1, 1000, 257)]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", IN_PLACE)
-def test_panels_read_in_place(m, n, k, trans_a, trans_b, threads):
+@pytest.mark.parametrize("m,n,k", IN_PLACE + FEW_ROWS)
+def test_panels_read_in_place_and_few_rows(m, n, k, trans_a, trans_b, threads):
     _core.set_num_threads(threads)
-    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=m)
-    check(m, n, k, trans_a, trans_b, seed=m, sums=True)
+    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=m + n)
+    check(m, n, k, trans_a, trans_b, seed=m + n)
+    check(m, n, k, trans_a, trans_b, seed=m + n, sums=True)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
@@ -225,21 +230,6 @@ def test_in_place_and_packed_panels_give_the_same_bits(trans_a, trans_b):
             small = _core.gemm(np.ascontiguousarray(a_small), np.ascontiguousarray(b_small), trans_a=trans_a,
                                trans_b=trans_b)
             np.testing.assert_array_equal(small, wide[:m, :n])
-
-
-# Outputs of one or two rows (a sample's prediction) take a tile of their own (AVX-512: 1 x 128,
-# B read in place, partial panels too) instead of the main tile with its dead rows. Shapes with
-# whole and partial panels, one and several KC blocks.
-FEW_ROWS = [(1, 512, 784), (2, 528, 300), (1, 300, 512), (2, 100, 1000), (1, 130, 40), (1, 1000, 257)]
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", FEW_ROWS)
-def test_few_rows(m, n, k, trans_a, trans_b, threads):
-    _core.set_num_threads(threads)
-    check(m, n, k, trans_a, trans_b, alpha=0.75, beta=0.5, seed=n)
-    check(m, n, k, trans_a, trans_b, seed=n)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
