@@ -64,7 +64,7 @@ struct Problem {
     unsigned float_mode;           // the caller's, for the worker threads
     bool ones_row;                 // op(A)'s row m - 1 is all ones, not stored in A
     bool a_in_place;               // op(A) is read from A, not packed (but for a run holding the ones row)
-    bool b_in_place;               // full column panels of op(B) are read from B, not packed
+    bool b_in_place;               // column panels of op(B) are read from B, not packed (see b_in_place())
 };
 
 // Packing copies a panel so that the micro-kernel can reuse it from cache many times; a panel
