@@ -215,6 +215,8 @@ PYBIND11_MODULE(_core, m) {
         set_num_threads(n);
     }, py::arg("n"));
     m.def("get_num_threads", &get_num_threads);
+    m.def("_inject_buffer_failures", &inject_buffer_failures, py::arg("after"), py::arg("count"),
+          "test hook: of the GEMM's next buffer requests, `after` succeed, then `count` fail (MemoryError)");
     m.def("gemm_kernel_name", &gemm_kernel_name);
     m.def("measure_peak_gflops", [](int threads) {
         if (threads < 1) throw py::value_error("threads must be positive");

@@ -25,6 +25,10 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
 void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                     const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
+// Test hook: of the GEMM's next requests for its packing buffers, `after` succeed and the `count`
+// after them fail as if memory had run out (std::bad_alloc); inject_buffer_failures(0, 0) disarms it.
+void inject_buffer_failures(int after, int count);
+
 // Threads used by gemm and the network loops (1 = no threading); results never depend on it.
 void set_num_threads(int n);
 int get_num_threads();

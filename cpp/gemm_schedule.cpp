@@ -14,6 +14,7 @@
 #include "gemm_schedule.h"
 
 #include <algorithm>
+#include <new>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -41,6 +42,9 @@ constexpr int KC_MAX = 256;
 constexpr int MC_MAX = 336;
 constexpr int NC_MAX = 2048;
 
+// inject_buffer_failures' state: requests still to succeed, then requests to fail.
+int g_inject_after = 0, g_inject_count = 0;
+
 thread_local Buffer a_buffer;  // each thread's packed A block
 thread_local Buffer b_buffer;  // the calling thread's packed B panel, shared with its team
 thread_local Buffer a_shared;  // the calling thread's packed A, whole, shared with its team
@@ -60,6 +64,7 @@ struct Problem {
     float* b_packed;   // two shared B panels of kc_step x NC_MAX, b_half floats apart
     long b_half;
     int* counters;     // work counters of three consecutive rounds (see gemm_blocked)
+    int* failed;       // set when a thread could not get its buffer: the team stops, the caller throws
     const GemmEpilogue* epilogue;  // or nullptr
     unsigned float_mode;           // the caller's, for the worker threads
     bool ones_row;                 // op(A)'s row m - 1 is all ones, not stored in A
@@ -121,6 +126,20 @@ void barrier() {
 #endif
 }
 
+// A thread's buffer, got inside a parallel region, which no exception may leave: when memory runs
+// out, *failed is set and nullptr returned. The team checks the flag after its next barrier (so
+// all threads stop at the same point) and gemm_packed throws std::bad_alloc once they are done.
+float* buffer_or_flag(Buffer& buffer, size_t n, int* failed) {
+    try {
+        return buffer.get(n);
+    } catch (const std::bad_alloc&) {
+        __atomic_store_n(failed, 1, __ATOMIC_RELAXED);
+        return nullptr;
+    }
+}
+
+bool team_failed(const Problem& P) { return __atomic_load_n(P.failed, __ATOMIC_RELAXED) != 0; }
+
 // Claims the next run of work units [start, start + take) from a shared counter: guided
 // self-scheduling (big runs first, smaller ones near the end), so a thread that loses its core
 // for a while (shared machines) leaves the rest of the work to the others. Returns false when done.
@@ -147,8 +166,10 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
     const bool split_m = nt == 1 || m_panels >= 2 * nt;
     const int mc_panels = std::max(1, MC_MAX / MR);
     const int nc_max = NC_MAX / NR * NR;
-    float* a_packed = a_in_place(P, 0, P.m) ? nullptr
-                                            : a_buffer.get((size_t)(split_m ? mc_panels : m_panels) * MR * P.kc_step);
+    float* a_packed =
+        a_in_place(P, 0, P.m)
+            ? nullptr
+            : buffer_or_flag(a_buffer, (size_t)(split_m ? mc_panels : m_panels) * MR * P.kc_step, P.failed);
 
     int round = 0;
     for (int jc = 0; jc < P.n; jc += nc_max) {
@@ -166,6 +187,7 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                     K.pack_b(kc, nr, b_at(P, pc, jc + jp * NR), P.ldb, P.tb, b_packed + (long)jp * NR * kc);
             }
             barrier();
+            if (team_failed(P)) return;
             int start, take;
             while (claim(counter, split_m ? m_panels : n_panels, nt, split_m ? mc_panels : n_panels, start, take)) {
                 const int m0 = split_m ? start * MR : 0;
@@ -252,8 +274,9 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
     const int runs = std::min(m_panels, std::max(1, (16 * nt + n_panels - 1) / n_panels));
     const int units = n_panels * runs;
     ranges[tid].word = pack_range(units * tid / nt, units * (tid + 1) / nt);
+    float* b_panel = buffer_or_flag(b_buffer, (size_t)P.k * NR, P.failed);
     barrier();  // A packed, every range set
-    float* b_panel = b_buffer.get((size_t)P.k * NR);
+    if (team_failed(P)) return;
     const AStrides as = a_strides(P, a_direct);
     int held = -1;
     for (int u; (u = next_unit(ranges, tid, nt)) >= 0;) {
@@ -286,9 +309,9 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
                  const float* A, long lda, const float* B, long ldb, float beta, float* C, long ldc,
                  const GemmEpilogue* epilogue, bool ones_row) {
     const int k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    int counters[3] = {0, 0, 0};
+    int counters[3] = {0, 0, 0}, failed = 0;
     Problem P{&K, trans_a, trans_b, m, n, k, alpha, beta, A, lda, B, ldb, C, ldc,
-              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, epilogue, AdoptFloatMode::current(), ones_row,
+              (k + k_blocks - 1) / k_blocks, nullptr, 0, counters, &failed, epilogue, AdoptFloatMode::current(), ones_row,
               n <= IN_PLACE_MAX_USES * K.nr, !trans_b && m <= IN_PLACE_MAX_USES * K.mr};
 #ifndef _OPENMP
     nt = 1;
@@ -306,6 +329,7 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
             AdoptFloatMode mode(P.float_mode);
             gemm_shared_a(P, a_all, &pack_next, ranges, omp_get_thread_num(), omp_get_num_threads());
         }
+        if (failed) throw std::bad_alloc();
         return;
     }
     P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
@@ -316,9 +340,26 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
             AdoptFloatMode mode(P.float_mode);
             gemm_blocked(P, omp_get_thread_num(), omp_get_num_threads());
         }
-        return;
+    } else {
+        gemm_blocked(P, 0, 1);
     }
-    gemm_blocked(P, 0, 1);
+    if (failed) throw std::bad_alloc();
+}
+
+bool injected_failure() {
+    if (__atomic_load_n(&g_inject_count, __ATOMIC_RELAXED) <= 0) return false;  // the usual case: one load
+    if (__atomic_fetch_sub(&g_inject_after, 1, __ATOMIC_RELAXED) > 0) return false;
+    return __atomic_fetch_sub(&g_inject_count, 1, __ATOMIC_RELAXED) > 0;
 }
 
 }  // namespace pmdl::detail
+
+namespace pmdl {
+
+void inject_buffer_failures(int after, int count) {
+    __atomic_store_n(&detail::g_inject_count, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&detail::g_inject_after, after, __ATOMIC_RELAXED);
+    __atomic_store_n(&detail::g_inject_count, count, __ATOMIC_RELAXED);
+}
+
+}  // namespace pmdl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
 
 #include "aligned.h"
 #include "gemm.h"
@@ -10,12 +11,16 @@
 
 namespace pmdl::detail {
 
+// Test hook (gemm.h: inject_buffer_failures): true when this request for a buffer is to fail.
+bool injected_failure();
+
 // A 64-byte aligned float buffer that only grows (aligned.h's allocation): allocated once per
 // thread in steady state.
 struct Buffer {
     float* data = nullptr;
     size_t size = 0;
     float* get(size_t n) {
+        if (injected_failure()) throw std::bad_alloc();
         if (n > size) {
             release();
             n = (n + 15) & ~size_t(15);

@@ -302,3 +302,54 @@ def test_forced_kernel(name):
     if proc.stdout.startswith("UNSUPPORTED"):
         pytest.skip(f"this CPU cannot run the {name} kernel")
     assert proc.stdout.strip().endswith("OK")
+
+
+# Out of memory inside the threads: a packing buffer that cannot be had (the test hook makes the n-th
+# request fail) must give MemoryError, never a crash, and leave gemm and the model working. In a child
+# process: before the fix, the exception inside an OpenMP region aborted the process.
+OUT_OF_MEMORY_CHECK = textwrap.dedent("""
+    import numpy as np
+    from pyminidl import _core
+    rng = np.random.default_rng(0)
+    raised = {}
+    for m, n, k in [(700, 300, 300), (256, 512, 784), (1, 512, 784)]:  # blocked, shared-A, few rows
+        a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
+        b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+        for threads in (1, 2):
+            _core.set_num_threads(threads)
+            expected = _core.gemm(a, b)
+            for after in range(4):
+                _core._inject_buffer_failures(after, 1)
+                try:
+                    _core.gemm(a, b)
+                except MemoryError:
+                    raised[(m, threads)] = raised.get((m, threads), 0) + 1
+                _core._inject_buffer_failures(0, 0)
+                assert (_core.gemm(a, b) == expected).all()
+    # A training step that runs out: MemoryError from fit, and the model still predicts and trains.
+    import pyminidl as tf
+    x = rng.standard_normal((512, 300)).astype(np.float32)
+    y = tf.utils.to_categorical(rng.integers(0, 10, 512), 10)
+    model = tf.Sequential([tf.layers.Dense(256, activation="relu", input_shape=(300,)),
+                           tf.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    _core._inject_buffer_failures(5, 1)
+    try:
+        model.fit(x, y, batch_size=256, epochs=2, verbose=0)
+        raise AssertionError("fit did not raise")
+    except MemoryError:
+        pass
+    _core._inject_buffer_failures(0, 0)
+    assert np.isfinite(model.predict(x, verbose=0)).all()
+    assert np.isfinite(model.fit(x, y, batch_size=256, epochs=1, verbose=0).history["loss"]).all()
+    print(sorted(raised.items()))
+""")
+
+
+def test_out_of_memory_in_the_threads_raises_memory_error():
+    proc = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY_CHECK], capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.abspath(__file__)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    raised = dict(eval(proc.stdout.strip()))
+    # Each product asks for 2 or 3 buffers: at least the first two requests fail it, on 1 and on 2 threads.
+    assert all(raised.get((m, t), 0) >= 2 for m in (700, 256, 1) for t in (1, 2)), raised
