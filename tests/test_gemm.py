@@ -322,7 +322,9 @@ OUT_OF_MEMORY_CHECK = textwrap.dedent("""
                 _core._inject_buffer_failures(after, 1)
                 try:
                     _core.gemm(a, b)
-                except MemoryError:
+                except MemoryError as e:
+                    text = f"out of memory: the matrix multiply ({m} x {n} x {k}) could not get its packing buffers"
+                    assert str(e) == text, str(e)
                     raised[(m, threads)] = raised.get((m, threads), 0) + 1
                 _core._inject_buffer_failures(0, 0)
                 assert (_core.gemm(a, b) == expected).all()
