@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <string>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -170,11 +172,10 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
     }
 }
 
-// Products past the direct path's size: narrow ones computed transposed, the rest by the packed
-// loops. Kept out of line, so that the tutorials' tiny products reach their kernel in a few instructions.
-[[gnu::noinline]] void gemm_large(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A,
-                                  int lda, const float* B, int ldb, float beta, float* C, int ldc,
-                                  const GemmEpilogue* epilogue, bool ones_row) {
+// Narrow products computed transposed, the rest by the packed loops.
+void gemm_routes(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue,
+                 bool ones_row) {
     const int rows = m + ones_row;  // of C
     const double volume = (double)rows * n * k;
     // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
@@ -195,6 +196,30 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
     const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS ? g_threads : threads_for(volume);
     detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row);
+}
+
+// std::bad_alloc that says which product ran out of memory for its buffers (Python: MemoryError).
+class GemmOutOfMemory : public std::bad_alloc {
+public:
+    GemmOutOfMemory(int m, int n, int k)
+        : text_("out of memory: the matrix multiply (" + std::to_string(m) + " x " + std::to_string(n) + " x " +
+                std::to_string(k) + ") could not get its packing buffers") {}
+    const char* what() const noexcept override { return text_.c_str(); }
+private:
+    std::string text_;
+};
+
+// Products past the direct path's size, the only ones that need buffers: out of memory for them is
+// reported with the product's dimensions as the caller gave them. Kept out of line, so that the
+// tutorials' tiny products reach their kernel in a few instructions.
+[[gnu::noinline]] void gemm_large(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A,
+                                  int lda, const float* B, int ldb, float beta, float* C, int ldc,
+                                  const GemmEpilogue* epilogue, bool ones_row) {
+    try {
+        gemm_routes(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row);
+    } catch (const std::bad_alloc&) {
+        throw GemmOutOfMemory(m, n, k);
+    }
 }
 
 // gemm (ones_row false) and gemm_with_sums (true: C has m + 1 rows, the last one for op(B)'s

@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <new>
-#include <string>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -43,8 +42,8 @@ constexpr int KC_MAX = 256;
 constexpr int MC_MAX = 336;
 constexpr int NC_MAX = 2048;
 
-// inject_buffer_failures' state: requests still to succeed, then requests to fail.
-int g_inject_after = 0, g_inject_count = 0;
+// inject_buffer_failures' other half: requests still to succeed before the failures start.
+int g_inject_after = 0;
 
 thread_local Buffer a_buffer;  // each thread's packed A block
 thread_local Buffer b_buffer;  // the calling thread's packed B panel, shared with its team
@@ -129,7 +128,7 @@ void barrier() {
 
 // A thread's buffer, got inside a parallel region, which no exception may leave: when memory runs
 // out, *failed is set and nullptr returned. The team checks the flag after its next barrier (so
-// all threads stop at the same point) and gemm_packed throws GemmOutOfMemory once they are done.
+// all threads stop at the same point) and gemm_packed throws std::bad_alloc once they are done.
 float* buffer_or_flag(Buffer& buffer, size_t n, int* failed) {
     try {
         return buffer.get(n);
@@ -140,26 +139,6 @@ float* buffer_or_flag(Buffer& buffer, size_t n, int* failed) {
 }
 
 bool team_failed(const Problem& P) { return __atomic_load_n(P.failed, __ATOMIC_RELAXED) != 0; }
-
-// std::bad_alloc that says which product ran out (Python sees it as MemoryError with this text).
-class GemmOutOfMemory : public std::bad_alloc {
-public:
-    GemmOutOfMemory(int m, int n, int k)
-        : text_("out of memory: the matrix multiply (" + std::to_string(m) + " x " + std::to_string(n) + " x " +
-                std::to_string(k) + ") could not get its packing buffers") {}
-    const char* what() const noexcept override { return text_.c_str(); }
-private:
-    std::string text_;
-};
-
-// The calling thread's buffer (outside any parallel region), failing with GemmOutOfMemory.
-float* buffer_or_throw(Buffer& buffer, size_t n, const Problem& P) {
-    try {
-        return buffer.get(n);
-    } catch (const std::bad_alloc&) {
-        throw GemmOutOfMemory(P.m, P.n, P.k);
-    }
-}
 
 // Claims the next run of work units [start, start + take) from a shared counter: guided
 // self-scheduling (big runs first, smaller ones near the end), so a thread that loses its core
@@ -342,7 +321,7 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
     // with a single KC block its one shared B panel wins (-2 to -7% for shared A at k = 256).
     const long a_floats = (long)((m + K.mr - 1) / K.mr * K.mr) * k;
     if (nt > 1 && nt <= SHARED_A_MAX_THREADS && k > KC_MAX && a_floats <= SHARED_A_MAX) {
-        float* a_all = a_in_place(P, 0, m) ? nullptr : buffer_or_throw(a_shared, (size_t)a_floats, P);
+        float* a_all = a_in_place(P, 0, m) ? nullptr : a_shared.get((size_t)a_floats);
         UnitRange ranges[SHARED_A_MAX_THREADS];
         int pack_next = 0;
 #pragma omp parallel num_threads(nt)
@@ -350,11 +329,11 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
             AdoptFloatMode mode(P.float_mode);
             gemm_shared_a(P, a_all, &pack_next, ranges, omp_get_thread_num(), omp_get_num_threads());
         }
-        if (failed) throw GemmOutOfMemory(m, n, k);
+        if (failed) throw std::bad_alloc();
         return;
     }
     P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
-    P.b_packed = buffer_or_throw(b_buffer, 2 * (size_t)P.b_half, P);
+    P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
     if (nt > 1) {
 #pragma omp parallel num_threads(nt)
         {
@@ -364,11 +343,10 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
     } else {
         gemm_blocked(P, 0, 1);
     }
-    if (failed) throw GemmOutOfMemory(m, n, k);
+    if (failed) throw std::bad_alloc();
 }
 
 bool injected_failure() {
-    if (__atomic_load_n(&g_inject_count, __ATOMIC_RELAXED) <= 0) return false;  // the usual case: one load
     if (__atomic_fetch_sub(&g_inject_after, 1, __ATOMIC_RELAXED) > 0) return false;
     return __atomic_fetch_sub(&g_inject_count, 1, __ATOMIC_RELAXED) > 0;
 }
