@@ -76,18 +76,26 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
             const int label = sparse ? label_of(y[0], cols) : -1;
             auto target = [&](int c) { return sparse ? (c == label ? 1.0f : 0.0f) : y[c]; };
             if (logit_mode) {  // -sum y log_softmax(x); gradient sum(y) * softmax(x) - y
-                float m = x[0];
-                for (int c = 1; c < cols; ++c) m = std::max(m, x[c]);
-                double s = 0.0, ysum = 0.0, yz = 0.0;
+                int top = 0;
+                for (int c = 1; c < cols; ++c) top = x[c] > x[top] ? c : top;
+                const float m = x[top];
+                double ysum = 0.0, yz = 0.0;
                 for (int c = 0; c < cols; ++c) {
-                    s += std::exp(x[c] - m);
                     ysum += target(c);
                     yz += target(c) * (x[c] - m);
                 }
-                double lse = std::log(s);
-                if (g && prob)  // the softmax layer's own output: no second exp per class
-                    for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum * prob[c]) - target(c);
-                else if (g)
+                if (prob) {  // the softmax layer's own output: no second exp per class
+                    // Its entry at the max is exp(0) / s = 1 / s exactly as softmax_rows rounds it, so
+                    // log(s) = -log(prob[top]).
+                    const double lse = -std::log(static_cast<double>(prob[top]));
+                    if (g)
+                        for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum * prob[c]) - target(c);
+                    return ysum * lse - yz;
+                }
+                double s = 0.0;
+                for (int c = 0; c < cols; ++c) s += std::exp(x[c] - m);
+                const double lse = std::log(s);
+                if (g)
                     for (int c = 0; c < cols; ++c)
                         g[c] = static_cast<float>(ysum * std::exp(x[c] - m - lse)) - target(c);
                 return ysum * lse - yz;

@@ -186,6 +186,22 @@ def test_softmax_cce_gradient_is_p_minus_y_times_weight_and_scale():
     np.testing.assert_allclose(g, (p - y) * w[:, None] * 0.5, atol=1e-7)
 
 
+@pytest.mark.parametrize("cols,spread", [(2, 1.0), (10, 3.0), (10, 40.0), (1000, 5.0)])
+def test_softmax_cce_value_from_the_softmax_output(cols, spread):
+    # The fused loss takes log(sum exp) from the softmax output's largest entry, 1 / sum: check it against
+    # log-sum-exp in float64, also with ties at the max and labels that are not one-hot.
+    rng = np.random.default_rng(cols)
+    z = (rng.normal(size=(8, cols)) * spread).astype(np.float32)
+    z[0, :2] = z[0].max()
+    y = rng.uniform(0.0, 1.0, size=(8, cols)).astype(np.float32)
+    p = _core.act_forward(Act.softmax, 0.0, z)
+    total, _ = _core.loss_batch(_cfg("categorical_crossentropy"), Act.softmax, 0.0, z, p, y, None, 1.0)
+    zd = z.astype(np.float64)
+    m = zd.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(zd - m).sum(axis=1, keepdims=True))
+    assert total == pytest.approx(float(np.sum(y * (lse - zd))), rel=1e-6)
+
+
 def test_sparse_label_out_of_range_raises():
     z = np.zeros((1, 3), np.float32)
     with pytest.raises((ValueError, IndexError)):
