@@ -83,11 +83,28 @@ def print_table(results, matmul, env):
     if env.get("peak_gflops_at_start") and env["peak_gflops"]:
         print(f"% peak uses {env['peak_gflops']:.1f} GFLOP/s, the best of the peak measured at the start "
               f"({env['peak_gflops_at_start']:.1f}) and at the end")
+    for result in results:
+        line = peak_alongside(result)
+        if line:
+            print(line)
     print("\nWorkloads (x slower = contender's median / pyminidl's; GFLOP/s counts the GEMMs only):")
     for result in results:
         w = result["workload"]
         size = f"{w.steps:,} steps" if w.kind == "fit" else f"median of blocks of {w.calls:,} calls"
         print(f"  ({w.key}) {w.name}; {size}" + (f"; {w.flops / 1e9:.3g} GFLOP" if w.flops else ""))
+
+
+def peak_alongside(result):
+    """The share of the peak measured just before each of pyminidl's runs (None when not measured)."""
+    peaks, w = result.get("peaks_alongside"), result["workload"]
+    ours = result["times"].get(BASE)
+    if not peaks or not ours or not all(p > 0 for p in peaks):
+        return None
+    shares = [w.flops / t / 1e9 / p for t, p in zip(ours, peaks)]
+    result["share_of_peak_alongside"] = statistics.median(shares)
+    return (f"({w.key}) measured before each of pyminidl's runs, the peak was {min(peaks):.0f}-{max(peaks):.0f} "
+            f"GFLOP/s (median {statistics.median(peaks):.0f}); each run's share of it: "
+            f"{min(shares):.0%}-{max(shares):.0%}, median {statistics.median(shares):.0%}")
 
 
 def print_matmul(matmul, peak):
@@ -119,7 +136,8 @@ def save_json(path, env, notes, results, matmul, args):
         out["workloads"].append({
             "key": w.key, "name": w.name, "kind": w.kind, "steps": w.steps if w.kind == "fit" else None,
             "calls_per_sample": w.calls or None, "flops": w.flops or None, "times_s": result["times"],
-            "summary": result.get("summary"),
+            "summary": result.get("summary"), "peaks_alongside": result.get("peaks_alongside"),
+            "share_of_peak_alongside": result.get("share_of_peak_alongside"),
             "targets": [{"target": t, "met": ok, "measured": got} for t, ok, got in result.get("checks", [])]})
     path.write_text(json.dumps(out, indent=1, default=str))
 

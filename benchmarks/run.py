@@ -84,11 +84,12 @@ def main(argv=None):
 def run_workload(w, present, repeats):
     x, y = w.data(seed=0)
     weights = initial_weights(w)
+    peaks = [] if w.kind == "fit" and w.flops >= PEAK_ALONGSIDE_FLOPS else None
     if w.kind == "fit":
-        times = time_fits(w, present, weights, x, y, repeats)
+        times = time_fits(w, present, weights, x, y, repeats, peaks)
     else:
         times = time_predicts(w, present, weights, x, repeats)
-    return {"workload": w, "times": times}
+    return {"workload": w, "times": times, "peaks_alongside": peaks or None}
 
 
 def initial_weights(w):
@@ -106,7 +107,13 @@ def rotations(items, rounds):
         yield items[k:] + items[:k]
 
 
-def time_fits(w, present, weights, x, y, repeats):
+# Workloads of at least this many GEMM flops also get the peak measured before each of pyminidl's runs:
+# on a shared machine it moves by tens of per cent within minutes, and the start/end best misses that.
+PEAK_ALONGSIDE_FLOPS = 1e9
+
+
+def time_fits(w, present, weights, x, y, repeats, peaks=None):
+    """Seconds of each contender's runs; `peaks` (a list) gets the fp32 peak measured before each of pyminidl's."""
     warm = dataclasses.replace(w, epochs=1)  # one short fit each: imports, allocations, first-call costs
     for c in present:
         c.fit_runner(warm, weights, x[:4 * w.batch_size], y[:4 * w.batch_size])()
@@ -117,6 +124,8 @@ def time_fits(w, present, weights, x, y, repeats):
             if done and (sum(done) > FIT_BUDGET_SECONDS or len(done) >= (c.max_repeats or repeats)):
                 continue
             run = c.fit_runner(w, weights, x, y)  # fresh model and optimizer state, untimed
+            if peaks is not None and c.name == "pyminidl":
+                peaks.append(float(_core.measure_peak_gflops(_core.get_num_threads())))
             gc.collect()
             time.sleep(PAUSE_SECONDS)
             start = time.perf_counter()
