@@ -60,3 +60,17 @@ def test_train_flops_counts_the_gemms_of_a_step():
     # 784-512-10 on 256 rows: layer 1 forward + weight gradient, layer 2 all three GEMMs, 2·m·n·k each.
     expected = 2 * (2 * 256 * 784 * 512) + 3 * (2 * 256 * 512 * 10)
     assert train_flops(784, [(512, "relu"), (10, "softmax")], 256, 1) == expected
+
+
+def test_share_of_the_peak_measured_alongside_each_run():
+    import types
+
+    from report import peak_alongside
+
+    w = types.SimpleNamespace(key="d", flops=100e9)
+    result = {"workload": w, "times": {"pyminidl": [0.5, 1.0, 0.4], "numpy": [1.0, 1.0, 1.0]},
+              "peaks_alongside": [400.0, 200.0, 500.0]}  # runs at 200, 100 and 250 GFLOP/s: 50% each
+    line = peak_alongside(result)
+    assert result["share_of_peak_alongside"] == pytest.approx(0.5)
+    assert "200-500 GFLOP/s (median 400)" in line and "50%-50%, median 50%" in line
+    assert peak_alongside({"workload": w, "times": {"pyminidl": [1.0]}, "peaks_alongside": None}) is None
