@@ -15,8 +15,13 @@
 namespace pmdl {
 
 // Parameter counts from which the optimizer update is split across threads (elementwise, so the
-// result does not depend on the split): below it a thread wake-up costs more than the pass.
-constexpr long kParallelUpdateMin = 1L << 17;
+// result does not depend on the split): below it waking the threads (~5 us measured with tiny GEMMs
+// between updates) costs more than it saves. The rules with a square root and a division per
+// parameter take 0.5-1 ns each on one core: Adam broke even at 29k parameters and ran 1.6-2x faster
+// on two threads from 58k (Keras' 784-128-10 MNIST tutorial: 101k, 105 -> 60 us per step).
+// SGD's few multiply-adds per parameter need more of them to pay.
+constexpr long kParallelUpdateMin = 1L << 15;
+constexpr long kParallelSgdUpdateMin = 1L << 17;
 
 // Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch gather)
 // over at least this many floats run on the GEMM's threads; below it waking them costs more than
@@ -315,15 +320,7 @@ void Network::apply_gradients() {
                             : std::numeric_limits<float>::quiet_NaN();
         for (long i = 0; i < n; ++i) g[i] *= k;
     }
-    StepScalars k{learning_rate_at(opt_, iterations), iterations + 1, 0, 0, 0, 0};
-    if (opt_.kind == Opt::Nadam) {  // Keras keeps the running product of the momentum schedule
-        const double b1 = opt_.beta_1;
-        k.nadam_u_t = b1 * (1.0 - 0.5 * std::pow(0.96, (double)k.t));
-        k.nadam_u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, (double)k.t + 1));
-        nadam_u_product *= k.nadam_u_t;
-        k.nadam_prod_t = nadam_u_product;
-        k.nadam_prod_t1 = nadam_u_product * k.nadam_u_t1;
-    }
+    const StepScalars k = step_scalars(opt_, iterations, nadam_u_product);
     float* s[3] = {state_[0].data(), state_[1].data(), state_[2].data()};
     if (opt_.clipnorm > 0.0f || opt_.clipvalue > 0.0f) {  // clipping is per tensor, so update per tensor
         for (const TensorSlot& t : tensors_) {
@@ -332,7 +329,8 @@ void Network::apply_gradients() {
             optimizer_update(opt_, k, params_.data() + t.offset, g + t.offset, st, t.size);
         }
     } else {  // every rule is elementwise: one pass over all parameters, in slices of 16 when large
-        for_slices((n + 15) / 16, 16, kParallelUpdateMin, [&](long b0, long b1) {
+        const long min_work = opt_.kind == Opt::SGD ? kParallelSgdUpdateMin : kParallelUpdateMin;
+        for_slices((n + 15) / 16, 16, min_work, [&](long b0, long b1) {
             const long lo = b0 * 16, hi = std::min(n, b1 * 16);
             float* st[3] = {s[0] + lo, s[1] + lo, s[2] + lo};
             optimizer_update(opt_, k, params_.data() + lo, g + lo, st, hi - lo);

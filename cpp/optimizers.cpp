@@ -49,6 +49,25 @@ float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration) {
     throw std::invalid_argument("unknown schedule code");
 }
 
+StepScalars step_scalars(const OptimizerConfig& cfg, int64_t iteration, double& nadam_u_product) {
+    StepScalars k{learning_rate_at(cfg, iteration), iteration + 1, 0.0f, 0.0f, 0.0f, 0.0f};
+    const double t = static_cast<double>(k.t);
+    if (cfg.kind == Opt::Adam || cfg.kind == Opt::AdamW)
+        k.adam_alpha = static_cast<float>(k.lr * std::sqrt(1.0 - std::pow((double)cfg.beta_2, t)) /
+                                          (1.0 - std::pow((double)cfg.beta_1, t)));
+    if (cfg.kind == Opt::Nadam) {  // Keras keeps the running product of the momentum schedule
+        const double b1 = cfg.beta_1;
+        const double u_t = b1 * (1.0 - 0.5 * std::pow(0.96, t));
+        const double u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, t + 1));
+        nadam_u_product *= u_t;
+        const double prod_t = nadam_u_product, prod_t1 = nadam_u_product * u_t1;
+        k.nadam_c_g = static_cast<float>((1.0 - u_t) / (1.0 - prod_t));
+        k.nadam_c_m = static_cast<float>(u_t1 / (1.0 - prod_t1));
+        k.nadam_c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)cfg.beta_2, t)));
+    }
+    return k;
+}
+
 void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     if (cfg.clipvalue > 0.0f) {
         const float c = cfg.clipvalue;
@@ -165,9 +184,7 @@ void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w
         }
         case Opt::Adam:
         case Opt::AdamW: {
-            const double t = static_cast<double>(k.t);
-            const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow((double)cfg.beta_2, t)) /
-                                                   (1.0 - std::pow((double)cfg.beta_1, t)));
+            const float alpha = k.adam_alpha;
             if (cfg.amsgrad) adam<true>(w, g, s[0], s[1], s[2], n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
             else adam<false>(w, g, s[0], s[1], nullptr, n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
             return;
@@ -175,13 +192,9 @@ void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w
         case Opt::Adagrad:
             adagrad(w, g, s[0], n, lr, cfg.epsilon);
             return;
-        case Opt::Nadam: {
-            const float c_g = static_cast<float>((1.0 - k.nadam_u_t) / (1.0 - k.nadam_prod_t));
-            const float c_m = static_cast<float>(k.nadam_u_t1 / (1.0 - k.nadam_prod_t1));
-            const float c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)cfg.beta_2, (double)k.t)));
-            nadam(w, g, s[0], s[1], n, lr, cfg.beta_1, cfg.beta_2, cfg.epsilon, c_m, c_g, c_v);
+        case Opt::Nadam:
+            nadam(w, g, s[0], s[1], n, lr, cfg.beta_1, cfg.beta_2, cfg.epsilon, k.nadam_c_m, k.nadam_c_g, k.nadam_c_v);
             return;
-        }
     }
     throw std::invalid_argument("unknown optimizer code " + std::to_string(static_cast<int>(cfg.kind)));
 }

@@ -41,12 +41,17 @@ float optimizer_slot_init(const OptimizerConfig& cfg, int slot);
 // Learning rate at `iteration` (0-based count of steps taken so far).
 float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration);
 
-// Per-step scalars shared by all tensors of one step.
+// Per-step scalars shared by all tensors of one step, computed once per step (not per slice of parameters).
 struct StepScalars {
     float lr;
     int64_t t;            // iteration + 1
-    double nadam_u_t, nadam_u_t1, nadam_prod_t, nadam_prod_t1;
+    float adam_alpha;     // Adam/AdamW: lr with both bias corrections folded in
+    float nadam_c_m, nadam_c_g, nadam_c_v;  // Nadam: coefficients of m, g and v
 };
+
+// The scalars of step `iteration` (0-based); `nadam_u_product` is Nadam's running product of its momentum
+// schedule, which this advances.
+StepScalars step_scalars(const OptimizerConfig& cfg, int64_t iteration, double& nadam_u_product);
 
 // Update n parameters w with gradient g (already clipped) and state slots s[0..slots-1].
 void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,

@@ -249,6 +249,34 @@ def test_uneven_batches_and_split_fits(opt):
     _assert_close(model, ref_train(layers, loss, weights, x, y, RefOptimizer(**ref_kwargs), 32, 17))
 
 
+@pytest.mark.parametrize("opt", ["rmsprop-centered-momentum", "amsgrad", "adamw-amsgrad", "adagrad-init", "nadam",
+                                 "sgd-nesterov"])
+def test_updates_split_over_threads_give_the_same_bits(opt):
+    """~200k parameters: past the size from which the update runs on both threads (every rule's own limit),
+    each slice must update its parameters and every state slot exactly as one thread does."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(64, 300)).astype(np.float32)
+    y = rng.normal(size=(64, 40)).astype(np.float32)
+    saved = pyminidl.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            pyminidl.set_num_threads(threads)
+            pyminidl.set_random_seed(1)
+            model = Sequential([Dense(512, activation="tanh", input_shape=(300,)), Dense(80, activation="tanh"),
+                                Dense(40)])
+            model.compile(optimizer=OPTIMIZERS[opt][0](), loss="mse")
+            w0 = model.get_weights()
+            model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+            results.append(model.get_weights())
+        assert sum(w.size for w in w0) > 1 << 17
+        assert max(np.max(np.abs(w - v)) for w, v in zip(results[0], w0)) > 1e-3  # the weights moved
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        pyminidl.set_num_threads(saved)
+
+
 # --- single-step hand values --------------------------------------------------------------------------
 
 def _one_weight_model(w0):
