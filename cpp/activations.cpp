@@ -1,10 +1,13 @@
 // Each activation's backward sits next to its forward; formulas follow Keras 3 (keras/src/activations).
 #include "activations.h"
 #include "simd.h"
+#include "vmath.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
 
 namespace pmdl {
 
@@ -13,13 +16,67 @@ namespace {
 constexpr float kSeluScale = 1.0507009873554805f;
 constexpr float kSeluAlpha = 1.6732632423543772f;
 
-inline float sigmoid(float x) {
-    // Split on the sign so exp never overflows.
-    if (x >= 0.0f) return 1.0f / (1.0f + std::exp(-x));
-    float e = std::exp(x);
-    return e / (1.0f + e);
+inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(vmath::exp(-std::fabs(x))); }
+
+// Elementwise forward value. exp, expm1, tanh and sigmoid are vmath's, so the loops over a layer
+// vectorise; erf (gelu) and log1p (softplus, mish) stay libm calls.
+template <Act A>
+inline float forward1(float alpha, float x) {
+    if constexpr (A == Act::Linear) return x;
+    else if constexpr (A == Act::Relu) return x > 0.0f ? x : 0.0f;
+    else if constexpr (A == Act::Sigmoid) return vmath::sigmoid(x);
+    else if constexpr (A == Act::Tanh) return vmath::tanh(x);
+    else if constexpr (A == Act::Elu) return x > 0.0f ? x : alpha * vmath::expm1(x);
+    else if constexpr (A == Act::Selu) return kSeluScale * (x > 0.0f ? x : kSeluAlpha * vmath::expm1(x));
+    else if constexpr (A == Act::Softplus) return softplus(x);
+    else if constexpr (A == Act::Softsign) return x / (1.0f + std::fabs(x));
+    else if constexpr (A == Act::Swish) return x * vmath::sigmoid(x);
+    else if constexpr (A == Act::Gelu) return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    else if constexpr (A == Act::GeluApprox) {
+        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        return 0.5f * x * (1.0f + vmath::tanh(u));
+    }
+    else if constexpr (A == Act::LeakyRelu) return x >= 0.0f ? x : alpha * x;
+    else if constexpr (A == Act::Relu6) return std::min(std::max(x, 0.0f), 6.0f);
+    else if constexpr (A == Act::HardSigmoid) return std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
+    else if constexpr (A == Act::Exponential) return vmath::exp(x);
+    else if constexpr (A == Act::Mish) return x * vmath::tanh(softplus(x));
+    else static_assert(A != A, "softmax works along rows, not element by element");
 }
-inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
+
+// Elementwise derivative f'(x), given x and y = f(x).
+template <Act A>
+inline float derivative1(float alpha, float x, float y) {
+    if constexpr (A == Act::Linear) return 1.0f;
+    else if constexpr (A == Act::Relu) return x > 0.0f ? 1.0f : 0.0f;
+    else if constexpr (A == Act::Sigmoid) return y * (1.0f - y);
+    else if constexpr (A == Act::Tanh) return 1.0f - y * y;
+    else if constexpr (A == Act::Elu) return x > 0.0f ? 1.0f : y + alpha;
+    else if constexpr (A == Act::Selu) return x > 0.0f ? kSeluScale : y + kSeluScale * kSeluAlpha;
+    else if constexpr (A == Act::Softplus) return vmath::sigmoid(x);
+    else if constexpr (A == Act::Softsign) { float d = 1.0f + std::fabs(x); return 1.0f / (d * d); }
+    else if constexpr (A == Act::Swish) { float s = vmath::sigmoid(x); return s * (1.0f + x * (1.0f - s)); }
+    else if constexpr (A == Act::Gelu) {
+        float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));
+        float pdf = 0.3989422804014327f * vmath::exp(-0.5f * x * x);
+        return cdf + x * pdf;
+    }
+    else if constexpr (A == Act::GeluApprox) {
+        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        float t = vmath::tanh(u);
+        float du = 0.7978845608028654f * (1.0f + 3.0f * 0.044715f * x * x);
+        return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
+    }
+    else if constexpr (A == Act::LeakyRelu) return x >= 0.0f ? 1.0f : alpha;
+    else if constexpr (A == Act::Relu6) return (x > 0.0f && x < 6.0f) ? 1.0f : 0.0f;
+    else if constexpr (A == Act::HardSigmoid) return (x > -3.0f && x < 3.0f) ? 1.0f / 6.0f : 0.0f;
+    else if constexpr (A == Act::Exponential) return y;
+    else if constexpr (A == Act::Mish) {
+        float sp = softplus(x), t = vmath::tanh(sp);
+        return t + x * (1.0f - t * t) * vmath::sigmoid(x);
+    }
+    else static_assert(A != A, "softmax works along rows, not element by element");
+}
 
 void softmax_rows(const float* z, float* y, int rows, int cols) {
     for (int r = 0; r < rows; ++r) {
@@ -28,7 +85,7 @@ void softmax_rows(const float* z, float* y, int rows, int cols) {
         float m = zr[0];
         for (int c = 1; c < cols; ++c) m = std::max(m, zr[c]);
         float s = 0.0f;
-        for (int c = 0; c < cols; ++c) s += (yr[c] = std::exp(zr[c] - m));
+        for (int c = 0; c < cols; ++c) s += (yr[c] = vmath::exp(zr[c] - m));
         float inv = 1.0f / s;
         for (int c = 0; c < cols; ++c) yr[c] *= inv;
     }
@@ -45,112 +102,82 @@ void softmax_rows_backward(const float* y, const float* dy, float* dz, int rows,
     }
 }
 
-// Elementwise forward value.
-inline float forward1(Act act, float alpha, float x) {
-    switch (act) {
-        case Act::Linear: return x;
-        case Act::Relu: return x > 0.0f ? x : 0.0f;
-        case Act::Sigmoid: return sigmoid(x);
-        case Act::Tanh: return std::tanh(x);
-        case Act::Elu: return x > 0.0f ? x : alpha * std::expm1(x);
-        case Act::Selu: return kSeluScale * (x > 0.0f ? x : kSeluAlpha * std::expm1(x));
-        case Act::Softplus: return softplus(x);
-        case Act::Softsign: return x / (1.0f + std::fabs(x));
-        case Act::Swish: return x * sigmoid(x);
-        case Act::Gelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
-        case Act::GeluApprox: {
-            float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-            return 0.5f * x * (1.0f + std::tanh(u));
-        }
-        case Act::LeakyRelu: return x >= 0.0f ? x : alpha * x;
-        case Act::Relu6: return std::min(std::max(x, 0.0f), 6.0f);
-        case Act::HardSigmoid: return std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
-        case Act::Exponential: return std::exp(x);
-        case Act::Mish: return x * std::tanh(softplus(x));
-        case Act::Softmax: break;
-    }
-    throw std::invalid_argument("activation has no elementwise form");
-}
-
-// Elementwise derivative f'(x), given x and y = f(x).
-inline float derivative1(Act act, float alpha, float x, float y) {
-    switch (act) {
-        case Act::Linear: return 1.0f;
-        case Act::Relu: return x > 0.0f ? 1.0f : 0.0f;
-        case Act::Sigmoid: return y * (1.0f - y);
-        case Act::Tanh: return 1.0f - y * y;
-        case Act::Elu: return x > 0.0f ? 1.0f : y + alpha;
-        case Act::Selu: return x > 0.0f ? kSeluScale : y + kSeluScale * kSeluAlpha;
-        case Act::Softplus: return sigmoid(x);
-        case Act::Softsign: { float d = 1.0f + std::fabs(x); return 1.0f / (d * d); }
-        case Act::Swish: { float s = sigmoid(x); return s * (1.0f + x * (1.0f - s)); }
-        case Act::Gelu: {
-            float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));
-            float pdf = 0.3989422804014327f * std::exp(-0.5f * x * x);
-            return cdf + x * pdf;
-        }
-        case Act::GeluApprox: {
-            float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-            float t = std::tanh(u);
-            float du = 0.7978845608028654f * (1.0f + 3.0f * 0.044715f * x * x);
-            return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
-        }
-        case Act::LeakyRelu: return x >= 0.0f ? 1.0f : alpha;
-        case Act::Relu6: return (x > 0.0f && x < 6.0f) ? 1.0f : 0.0f;
-        case Act::HardSigmoid: return (x > -3.0f && x < 3.0f) ? 1.0f / 6.0f : 0.0f;
-        case Act::Exponential: return y;
-        case Act::Mish: {
-            float sp = softplus(x), t = std::tanh(sp);
-            return t + x * (1.0f - t * t) * sigmoid(x);
-        }
-        case Act::Softmax: break;
-    }
-    throw std::invalid_argument("activation has no elementwise form");
-}
-
 void check_act(Act act) {
     if (static_cast<int>(act) < 0 || static_cast<int>(act) > static_cast<int>(Act::GeluApprox))
         throw std::invalid_argument("unknown activation code " + std::to_string(static_cast<int>(act)));
 }
 
+// fn(std::integral_constant<Act, act>{}) for an elementwise activation: one loop per activation,
+// with its formula inlined, is what lets the compiler vectorise it.
+template <class Fn>
+inline void with_elementwise(Act act, Fn&& fn) {
+    using std::integral_constant;
+    switch (act) {
+        case Act::Linear: return fn(integral_constant<Act, Act::Linear>{});
+        case Act::Relu: return fn(integral_constant<Act, Act::Relu>{});
+        case Act::Sigmoid: return fn(integral_constant<Act, Act::Sigmoid>{});
+        case Act::Tanh: return fn(integral_constant<Act, Act::Tanh>{});
+        case Act::Elu: return fn(integral_constant<Act, Act::Elu>{});
+        case Act::Selu: return fn(integral_constant<Act, Act::Selu>{});
+        case Act::Softplus: return fn(integral_constant<Act, Act::Softplus>{});
+        case Act::Softsign: return fn(integral_constant<Act, Act::Softsign>{});
+        case Act::Swish: return fn(integral_constant<Act, Act::Swish>{});
+        case Act::Gelu: return fn(integral_constant<Act, Act::Gelu>{});
+        case Act::GeluApprox: return fn(integral_constant<Act, Act::GeluApprox>{});
+        case Act::LeakyRelu: return fn(integral_constant<Act, Act::LeakyRelu>{});
+        case Act::Relu6: return fn(integral_constant<Act, Act::Relu6>{});
+        case Act::HardSigmoid: return fn(integral_constant<Act, Act::HardSigmoid>{});
+        case Act::Exponential: return fn(integral_constant<Act, Act::Exponential>{});
+        case Act::Mish: return fn(integral_constant<Act, Act::Mish>{});
+        case Act::Softmax: break;
+    }
+    throw std::invalid_argument("activation has no elementwise form");
+}
+
 // y = f(z) over n contiguous floats, for every activation but softmax.
 inline void elementwise_forward(Act act, float alpha, const float* z, float* y, long n) {
-    switch (act) {
-        case Act::Linear: if (y != z) std::copy(z, z + n, y); return;
-        case Act::Relu: for (long i = 0; i < n; ++i) y[i] = z[i] > 0.0f ? z[i] : 0.0f; return;
-        case Act::Sigmoid: for (long i = 0; i < n; ++i) y[i] = sigmoid(z[i]); return;
-        default: for (long i = 0; i < n; ++i) y[i] = forward1(act, alpha, z[i]); return;
+    if (act == Act::Linear) {
+        if (y != z) std::copy(z, z + n, y);
+        return;
     }
+    with_elementwise(act, [&](auto a) {
+        for (long i = 0; i < n; ++i) y[i] = forward1<decltype(a)::value>(alpha, z[i]);
+    });
 }
 
 // dz = dy * f'(z) over n contiguous floats, for every activation but softmax. dz may alias dy.
 inline void elementwise_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                                  long n) {
-    switch (act) {
-        case Act::Linear: if (dz != dy) std::copy(dy, dy + n, dz); return;
-        case Act::Relu: for (long i = 0; i < n; ++i) dz[i] = z[i] > 0.0f ? dy[i] : 0.0f; return;
-        case Act::Sigmoid: for (long i = 0; i < n; ++i) dz[i] = dy[i] * y[i] * (1.0f - y[i]); return;
-        default: for (long i = 0; i < n; ++i) dz[i] = dy[i] * derivative1(act, alpha, z[i], y[i]); return;
+    if (act == Act::Linear) {
+        if (dz != dy) std::copy(dy, dy + n, dz);
+        return;
     }
+    if (act == Act::Relu) {  // no multiply: the gradient passes or is zero
+        for (long i = 0; i < n; ++i) dz[i] = z[i] > 0.0f ? dy[i] : 0.0f;
+        return;
+    }
+    with_elementwise(act, [&](auto a) {
+        for (long i = 0; i < n; ++i) dz[i] = dy[i] * derivative1<decltype(a)::value>(alpha, z[i], y[i]);
+    });
 }
 
 }  // namespace
 
 bool act_is_elementwise(Act act) { return act != Act::Softmax; }
 
-PMDL_SIMD_CLONES
+PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
 void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
     check_act(act);
     if (act == Act::Softmax) return softmax_rows(z, y, rows, cols);
     elementwise_forward(act, alpha, z, y, (long)rows * cols);
 }
 
-PMDL_SIMD_CLONES
+PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
 void act_forward_block(Act act, float alpha, const float* z, long ldz, float* y, long ldy, int rows, int cols) {
     for (int r = 0; r < rows; ++r) elementwise_forward(act, alpha, z + r * ldz, y + r * ldy, cols);
 }
 
-PMDL_SIMD_CLONES
+PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols) {
     check_act(act);
@@ -158,7 +185,7 @@ void act_backward(Act act, float alpha, const float* z, const float* y, const fl
     elementwise_backward(act, alpha, z, y, dy, dz, (long)rows * cols);
 }
 
-PMDL_SIMD_CLONES
+PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
 void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols) {
     for (int r = 0; r < rows; ++r) elementwise_backward(act, alpha, z + r * ld, y + r * ld, d + r * ld, d + r * ld, cols);
 }
