@@ -92,13 +92,17 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
                         for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum * prob[c]) - target(c);
                     return ysum * lse - yz;
                 }
-                double s = 0.0;
-                for (int c = 0; c < cols; ++c) s += std::exp(x[c] - m);
-                const double lse = std::log(s);
-                if (g)
-                    for (int c = 0; c < cols; ++c)
-                        g[c] = static_cast<float>(ysum * std::exp(x[c] - m - lse)) - target(c);
-                return ysum * lse - yz;
+                double s = 0.0;  // exp(x - m) kept in g for the gradient: one exp per class
+                for (int c = 0; c < cols; ++c) {
+                    const float e = std::exp(x[c] - m);
+                    s += e;
+                    if (g) g[c] = e;
+                }
+                if (g) {
+                    const double ysum_over_s = ysum / s;
+                    for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum_over_s * g[c]) - target(c);
+                }
+                return ysum * std::log(s) - yz;
             }
             // Probabilities: renormalise over the row, clip, -sum y log q (Keras categorical_crossentropy).
             double s = 0.0;
