@@ -24,12 +24,11 @@ struct LayerSpec {
     float rate = 0.0f;        // Dropout
 };
 
-// xoshiro256**: fast, small state, good enough for shuffles and dropout masks.
+// xoshiro256**: fast, small state, good enough for shuffles and for the keys of dropout masks.
 struct Rng {
     uint64_t s[4];
     explicit Rng(uint64_t seed = 0);
     uint64_t next();
-    float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }  // [0, 1)
     uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<__uint128_t>(next()) * n) >> 64); }
 };
 

@@ -37,6 +37,31 @@ def test_dropout_masks_and_rescales_in_fit(rate):
     assert abs(kept - 400 * (1 - rate)) < 5 * np.sqrt(400 * rate * (1 - rate))  # binomial, 5 sigma
 
 
+def _dropout_masks(rate, steps, units, seed):
+    tf.set_random_seed(seed)
+    model = _dropout_probe(rate, units)
+    masks = []
+    for _ in range(steps):  # one step each; the kept units are those with a gradient
+        model.fit(np.ones((1, 1), np.float32), np.zeros((1, 1), np.float32), epochs=1, verbose=0)
+        masks.append(model._net.gradients()[2].ravel() != 0)
+    return np.array(masks)
+
+
+def test_dropout_masks_are_independent_draws():
+    # The masks come from a counter-based generator (a hash of each unit's index under a key per step):
+    # check the keep rate, that steps and neighbouring units are uncorrelated, and that seeds reproduce.
+    rate, keep = 0.3, 0.7
+    masks = _dropout_masks(rate, steps=24, units=4096, seed=3)
+    n = masks.size
+    assert abs(masks.mean() - keep) < 5 * np.sqrt(keep * rate / n)
+    pairs = [masks[:, :-1] & masks[:, 1:], masks[:-1] & masks[1:]]  # neighbouring units, consecutive steps
+    for both in pairs:
+        assert abs(both.mean() - keep**2) < 5 * np.sqrt(keep**2 * (1 - keep**2) / both.size)
+    assert len({m.tobytes() for m in masks}) == len(masks)
+    np.testing.assert_array_equal(_dropout_masks(rate, steps=3, units=4096, seed=3), masks[:3])
+    assert not np.array_equal(_dropout_masks(rate, steps=3, units=4096, seed=4), masks[:3])
+
+
 def test_dropout_rate_zero_is_identity_in_fit():
     model = _dropout_probe(0.0)
     model.fit(np.ones((1, 1), np.float32), np.zeros((1, 1), np.float32), epochs=1, verbose=0)
