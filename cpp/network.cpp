@@ -445,10 +445,17 @@ int Network::fit_epochs(const float* x, const float* y, const float* w, int n, i
     return epochs;
 }
 
+// evaluate and predict run at least this many rows per forward pass, whatever batch size they are
+// given (Keras' default is 32): a row's outputs do not depend on the rows around it (every GEMM route
+// computes each element as the same FMA chain), and taller products run faster (evaluating 10k MNIST
+// samples on 784-128-10: 24 -> 15 ms).
+constexpr int kInferenceRowsMin = 256;
+
 std::vector<double> Network::evaluate(const float* x, const float* y, const float* w, int n, int batch_size) {
     FlushDenormals flush;
     if (!compiled_) throw std::logic_error("the network must be compiled before evaluate");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
+    batch_size = std::max(batch_size, kInferenceRowsMin);
     ensure_capacity(std::min(batch_size, n));
     std::vector<double> sums(1 + metrics_.size(), 0.0);
     const int in = input_dim(), yc = y_cols(), last = static_cast<int>(layers_.size()) - 1;
@@ -467,6 +474,7 @@ std::vector<double> Network::evaluate(const float* x, const float* y, const floa
 void Network::predict(const float* x, int n, int batch_size, float* out) {
     FlushDenormals flush;
     if (n < 0 || batch_size <= 0) throw std::invalid_argument("predict: n and batch_size must be positive");
+    batch_size = std::max(batch_size, kInferenceRowsMin);
     ensure_capacity(std::min(batch_size, std::max(n, 1)));
     const int in = input_dim(), od = output_dim();
     for (int start = 0; start < n; start += batch_size) {

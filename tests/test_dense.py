@@ -148,6 +148,25 @@ def test_predict_of_large_layers_matches_float64(threads):
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("in_dim,stack", FORWARD_CASES + [(600, LARGE_STACK)])
+def test_a_rows_outputs_do_not_depend_on_the_rows_around_it(in_dim, stack):
+    """predict and evaluate run at least 256 rows per forward pass whatever batch size they are given: exact
+    only because a row's outputs are the same bits alone, in a short batch or in a long one."""
+    model = _model(stack, in_dim)
+    rng = np.random.default_rng(in_dim)
+    _scaled_weights(model, rng, bias_scale=0.5)
+    x = rng.normal(size=(300, in_dim)).astype(np.float32)
+    whole = model.predict(x)
+    for rows in (slice(0, 1), slice(7, 8), slice(299, 300), slice(0, 13), slice(250, 300)):
+        np.testing.assert_array_equal(model.predict(x[rows]), whole[rows])
+        np.testing.assert_array_equal(model.predict(x[rows], batch_size=1), whole[rows])
+    y = rng.normal(size=whole.shape).astype(np.float32)
+    model.compile(optimizer="sgd", loss="mse")
+    losses = [model.evaluate(x, y, batch_size=b, verbose=0) for b in (1, 32, 300)]
+    assert losses == pytest.approx([losses[0]] * 3, rel=1e-12)  # only the double sums' grouping differs
+    assert losses[0] == pytest.approx(np.mean((whole.astype(np.float64) - y) ** 2), rel=1e-6)
+
+
 def test_predict_of_default_initialised_model():
     model = _model([("dense", 5, "relu", True), ("dense", 2, None, True)], 3)
     x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
