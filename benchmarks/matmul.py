@@ -4,8 +4,8 @@
 
 `run()` returns one row per (shape, threads): GFLOP/s of both contenders, their ratio, and the
 share of the machine's measured fp32 peak (`_core.measure_peak_gflops`) that pyminidl reached.
-The contenders are interleaved (order alternating) and medians reported: the machines are shared
-and noisy. Each timing starts after a short pause, because OpenBLAS's worker threads (and, less
+The contenders are interleaved (order alternating), the samples taken round by round over all
+shapes, and medians reported: the machines are shared and noisy. Each timing starts after a short pause, because OpenBLAS's worker threads (and, less
 so, OpenMP's) keep spinning for a while after a call and would otherwise steal the cores from the
 next contender.
 
@@ -73,39 +73,46 @@ def _time_one(fn, reps):
     return (time.perf_counter() - start) / reps
 
 
-def _measure(label, m, n, k, trans_a, trans_b, threads, repeats, peak):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((k, m) if trans_a else (m, k), dtype=np.float32)
-    b = rng.standard_normal((n, k) if trans_b else (k, n), dtype=np.float32)
-    op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)  # views: OpenBLAS takes the transposes as flags
-    c_ours, c_numpy = np.empty((m, n), np.float32), np.empty((m, n), np.float32)
+class _Product:
+    """One shape's operands and both contenders' calls, timed sample by sample."""
 
-    def ours():
-        _core.gemm(a, b, c_ours, trans_a=trans_a, trans_b=trans_b)
+    def __init__(self, label, m, n, k, trans_a, trans_b):
+        self.label, self.m, self.n, self.k, self.trans_a, self.trans_b = label, m, n, k, trans_a, trans_b
+        rng = np.random.default_rng(0)
+        self.a = rng.standard_normal((k, m) if trans_a else (m, k), dtype=np.float32)
+        self.b = rng.standard_normal((n, k) if trans_b else (k, n), dtype=np.float32)
+        # views: OpenBLAS takes the transposes as flags
+        self.op_a, self.op_b = (self.a.T if trans_a else self.a), (self.b.T if trans_b else self.b)
+        self.c_ours, self.c_numpy = np.empty((m, n), np.float32), np.empty((m, n), np.float32)
+        self.ours(), self.theirs()  # warm up: buffers, thread pools
+        one = min(_time_one(self.ours, 1), _time_one(self.theirs, 1))
+        self.reps = max(1, int(SAMPLE_SECONDS / max(one, 1e-7)))
+        self.t_ours, self.t_numpy = [], []
 
-    def theirs():
-        np.matmul(op_a, op_b, out=c_numpy)
+    def ours(self):
+        _core.gemm(self.a, self.b, self.c_ours, trans_a=self.trans_a, trans_b=self.trans_b)
 
-    flops = 2.0 * m * n * k
-    ours(), theirs()  # warm up: buffers, thread pools
-    one = min(_time_one(ours, 1), _time_one(theirs, 1))
-    reps = max(1, int(SAMPLE_SECONDS / max(one, 1e-7)))
-    t_ours, t_numpy = [], []
-    for r in range(repeats):
-        pair = [(ours, t_ours), (theirs, t_numpy)]
-        for fn, times in (pair if r % 2 == 0 else pair[::-1]):
-            times.append(_time_one(fn, reps))
-    np.testing.assert_allclose(c_ours, c_numpy, rtol=1e-3, atol=1e-3 * np.sqrt(k))
-    g_ours = flops / statistics.median(t_ours) * 1e-9
-    g_numpy = flops / statistics.median(t_numpy) * 1e-9
-    return {
-        "shape": label, "m": m, "n": n, "k": k, "trans_a": trans_a, "trans_b": trans_b,
-        "threads": threads, "pyminidl_gflops": g_ours, "numpy_gflops": g_numpy,
-        # The ratio is the median of the paired samples' ratios: each pair ran back to back, so a slow spell
-        # of the shared machine slows both sides of a pair and cancels out.
-        "ratio": statistics.median(tn / to for to, tn in zip(t_ours, t_numpy)),
-        "peak_gflops": peak, "peak_share": g_ours / peak,
-    }
+    def theirs(self):
+        np.matmul(self.op_a, self.op_b, out=self.c_numpy)
+
+    def sample(self, ours_first):
+        pair = [(self.ours, self.t_ours), (self.theirs, self.t_numpy)]
+        for fn, times in (pair if ours_first else pair[::-1]):
+            times.append(_time_one(fn, self.reps))
+
+    def row(self, threads, peak):
+        np.testing.assert_allclose(self.c_ours, self.c_numpy, rtol=1e-3, atol=1e-3 * np.sqrt(self.k))
+        flops = 2.0 * self.m * self.n * self.k
+        g_ours = flops / statistics.median(self.t_ours) * 1e-9
+        return {
+            "shape": self.label, "m": self.m, "n": self.n, "k": self.k, "trans_a": self.trans_a,
+            "trans_b": self.trans_b, "threads": threads, "pyminidl_gflops": g_ours,
+            "numpy_gflops": flops / statistics.median(self.t_numpy) * 1e-9,
+            # The ratio is the median of the paired samples' ratios: each pair ran back to back, so a slow spell
+            # of the shared machine slows both sides of a pair and cancels out.
+            "ratio": statistics.median(tn / to for to, tn in zip(self.t_ours, self.t_numpy)),
+            "peak_gflops": peak, "peak_share": g_ours / peak,
+        }
 
 
 def _run_threads(threads, repeats, quick):
@@ -115,11 +122,14 @@ def _run_threads(threads, repeats, quick):
     try:
         # The machine at its best: measured before and after the rows (a busy spell only lowers it).
         peak = max(_core.measure_peak_gflops(threads) for _ in range(5))
-        rows = [_measure(*shape, threads, repeats, peak) for shape in shapes(quick)]
+        products = [_Product(*shape) for shape in shapes(quick)]
+        # Round by round over every shape, not shape after shape: a busy spell of the shared machine
+        # then costs each shape one sample of its median instead of all of some shapes' samples.
+        for r in range(repeats):
+            for product in products:
+                product.sample(ours_first=r % 2 == 0)
         peak = max(peak, *(_core.measure_peak_gflops(threads) for _ in range(5)))
-        for row in rows:
-            row["peak_gflops"], row["peak_share"] = peak, row["pyminidl_gflops"] / peak
-        return rows
+        return [product.row(threads, peak) for product in products]
     finally:
         _core.set_num_threads(saved)
 
