@@ -11,7 +11,7 @@
 namespace pmdl::vmath {
 
 // 2^n for integer n in [-126, 127], built in the exponent bits.
-inline float pow2(int32_t n) { return __builtin_bit_cast(float, (n + 127) << 23); }
+inline float pow2(int32_t n) { return __builtin_bit_cast(float, (uint32_t)(n + 127) << 23); }
 
 // e^x: 0 below -104 (under half the smallest subnormal), inf above ln(FLT_MAX), NaN for NaN.
 inline float exp(float x) {
@@ -20,7 +20,8 @@ inline float exp(float x) {
     const float xc = x < kLo ? kLo : (x > kHi ? kHi : x);
     const float t = xc * 1.44269504088896341f + kRound;
     const float n = t - kRound;  // nearest integer to x / ln 2
-    const int32_t ni = __builtin_bit_cast(int32_t, t) - __builtin_bit_cast(int32_t, kRound);
+    // n's bits, unsigned so that a NaN's garbage cannot overflow (the result is NaN anyway)
+    const int32_t ni = (int32_t)(__builtin_bit_cast(uint32_t, t) - __builtin_bit_cast(uint32_t, kRound));
     const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;  // x - n ln 2, ln 2 in two parts
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
