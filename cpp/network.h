@@ -84,6 +84,7 @@ public:
 
 private:
     void ensure_capacity(int rows);
+    int inference_rows(int batch_size) const;  // rows per forward pass of evaluate and predict
     const float* forward(const float* x, int rows, bool training);
     void backward(int rows);  // the input of each layer was kept by forward()
     void apply_gradients();

@@ -167,6 +167,19 @@ def test_a_rows_outputs_do_not_depend_on_the_rows_around_it(in_dim, stack):
     assert losses[0] == pytest.approx(np.mean((whole.astype(np.float64) - y) ** 2), rel=1e-6)
 
 
+def test_wide_layers_keep_predictions_exact_whatever_the_rows_per_pass():
+    """30,000 units: the rows per forward pass fall under 256 (the workspace cap), still the same bits."""
+    model = _model([("dense", 30000, "tanh", True), ("dense", 3, None, True)], 2)
+    weights = _scaled_weights(model, np.random.default_rng(1), bias_scale=0.5)
+    x = np.random.default_rng(2).normal(size=(400, 2)).astype(np.float32)
+    whole = model.predict(x)
+    for batch_size in (1, 187, 400):
+        np.testing.assert_array_equal(model.predict(x, batch_size=batch_size), whole)
+    ref = ref_forward([("dense", 30000, "tanh", True), ("dense", 3, None, True)],
+                      [w.astype(np.float64) for w in weights], x)[1]
+    np.testing.assert_allclose(whole, ref, rtol=1e-4, atol=1e-5)
+
+
 def test_predict_of_default_initialised_model():
     model = _model([("dense", 5, "relu", True), ("dense", 2, None, True)], 3)
     x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
