@@ -165,29 +165,30 @@ inline void elementwise_backward(Act act, float alpha, const float* z, const flo
 
 bool act_is_elementwise(Act act) { return act != Act::Softmax; }
 
-PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
-void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
-    check_act(act);
-    if (act == Act::Softmax) return softmax_rows(z, y, rows, cols);
-    elementwise_forward(act, alpha, z, y, (long)rows * cols);
-}
-
-PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
+// The two block functions hold every activation's loops, inlined (flatten) into each SIMD clone so
+// that they vectorise for its instruction set; the whole-array entry points go through them.
+PMDL_SIMD_CLONES [[gnu::flatten]]
 void act_forward_block(Act act, float alpha, const float* z, long ldz, float* y, long ldy, int rows, int cols) {
     for (int r = 0; r < rows; ++r) elementwise_forward(act, alpha, z + r * ldz, y + r * ldy, cols);
 }
 
-PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
+PMDL_SIMD_CLONES [[gnu::flatten]]
+void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols) {
+    for (int r = 0; r < rows; ++r) elementwise_backward(act, alpha, z + r * ld, y + r * ld, d + r * ld, d + r * ld, cols);
+}
+
+void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
+    check_act(act);
+    if (act == Act::Softmax) return softmax_rows(z, y, rows, cols);
+    act_forward_block(act, alpha, z, cols, y, cols, rows, cols);
+}
+
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols) {
     check_act(act);
     if (act == Act::Softmax) return softmax_rows_backward(y, dy, dz, rows, cols);
-    elementwise_backward(act, alpha, z, y, dy, dz, (long)rows * cols);
-}
-
-PMDL_SIMD_CLONES [[gnu::flatten]]  // the loops inlined into each clone, vectorised for its instruction set
-void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols) {
-    for (int r = 0; r < rows; ++r) elementwise_backward(act, alpha, z + r * ld, y + r * ld, d + r * ld, d + r * ld, cols);
+    if (dz != dy) std::copy(dy, dy + (long)rows * cols, dz);
+    act_backward_block(act, alpha, z, y, dz, cols, rows, cols);
 }
 
 }  // namespace pmdl
