@@ -18,8 +18,8 @@ constexpr float kSeluAlpha = 1.6732632423543772f;
 
 inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(vmath::exp(-std::fabs(x))); }
 
-// Elementwise forward value. exp, expm1, tanh and sigmoid are vmath's, so the loops over a layer
-// vectorise; erf (gelu) and log1p (softplus, mish) stay libm calls.
+// Elementwise forward value. exp, expm1, tanh, erfc and sigmoid are vmath's, so the loops over a layer
+// vectorise; log1p (softplus, mish) stays a libm call.
 template <Act A>
 inline float forward1(float alpha, float x) {
     if constexpr (A == Act::Linear) return x;
@@ -31,7 +31,7 @@ inline float forward1(float alpha, float x) {
     else if constexpr (A == Act::Softplus) return softplus(x);
     else if constexpr (A == Act::Softsign) return x / (1.0f + std::fabs(x));
     else if constexpr (A == Act::Swish) return x * vmath::sigmoid(x);
-    else if constexpr (A == Act::Gelu) return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    else if constexpr (A == Act::Gelu) return 0.5f * x * vmath::erfc(-x * 0.70710678118654752f);  // = 1 + erf(x/√2)
     else if constexpr (A == Act::GeluApprox) {
         float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
         return 0.5f * x * (1.0f + vmath::tanh(u));
@@ -57,7 +57,7 @@ inline float derivative1(float alpha, float x, float y) {
     else if constexpr (A == Act::Softsign) { float d = 1.0f + std::fabs(x); return 1.0f / (d * d); }
     else if constexpr (A == Act::Swish) { float s = vmath::sigmoid(x); return s * (1.0f + x * (1.0f - s)); }
     else if constexpr (A == Act::Gelu) {
-        float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));
+        float cdf = 0.5f * vmath::erfc(-x * 0.70710678118654752f);
         float pdf = 0.3989422804014327f * vmath::exp(-0.5f * x * x);
         return cdf + x * pdf;
     }
