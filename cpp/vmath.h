@@ -1,8 +1,8 @@
 // exp, expm1, tanh and erfc for float as inline, branch-free code, so that a loop calling them compiles to
 // SIMD instructions (std::exp and friends are calls into libm, one element at a time: a tanh layer
 // of 256 x 512 took longer than the matrix multiply that fed it). Polynomials from Cephes (expf,
-// tanhf) and Taylor's series (expm1 near 0); relative error within 2.5e-7 (~2 ulp), the accuracy of
-// TensorFlow's own vectorised versions (Eigen), checked against float64 in tests/test_activations.py.
+// tanhf), Taylor's series (expm1 and erf near 0) and a fit (erfc's tail); within 2-4 ulp, the accuracy
+// of TensorFlow's own vectorised versions (Eigen), checked against float64 in tests/test_activations.py.
 #pragma once
 
 #include <cstdint>
