@@ -10,6 +10,11 @@
 
 namespace pmdl::vmath {
 
+// c0 x^n + c1 x^(n-1) + ... + cn by Horner's rule: the coefficients highest power first.
+inline float horner(float, float c) { return c; }
+template <class... C>
+inline float horner(float x, float c, float next, C... rest) { return horner(x, c * x + next, rest...); }
+
 // 2^n for integer n in [-126, 127], built in the exponent bits.
 inline float pow2(int32_t n) { return __builtin_bit_cast(float, (uint32_t)(n + 127) << 23); }
 
@@ -23,12 +28,8 @@ inline float exp(float x) {
     // n's bits, unsigned so that a NaN's garbage cannot overflow (the result is NaN anyway)
     const int32_t ni = (int32_t)(__builtin_bit_cast(uint32_t, t) - __builtin_bit_cast(uint32_t, kRound));
     const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;  // x - n ln 2, ln 2 in two parts
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    const float p = horner(r, 1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
+                     1.6666665459e-1f, 5.0000001201e-1f);
     const float y = (p * r * r + r) + 1.0f;  // e^r for |r| <= ln 2 / 2
     const int32_t half = ni >> 1;  // 2^n in two factors: n runs from -150 (subnormal results) to 128
     const float e = y * pow2(half) * pow2(ni - half);
@@ -37,13 +38,8 @@ inline float exp(float x) {
 
 // e^x - 1, accurate near 0 (elu, selu): Taylor's series to x^8 for |x| < 0.5, exp(x) - 1 beyond.
 inline float expm1(float x) {
-    float p = 1.0f / 40320.0f;
-    p = p * x + 1.0f / 5040.0f;
-    p = p * x + 1.0f / 720.0f;
-    p = p * x + 1.0f / 120.0f;
-    p = p * x + 1.0f / 24.0f;
-    p = p * x + 1.0f / 6.0f;
-    p = p * x + 0.5f;
+    const float p = horner(x, 1.0f / 40320.0f, 1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f,
+                     1.0f / 6.0f, 0.5f);
     const float near0 = x * (p * x + 1.0f);  // x times, so that expm1(-0) = -0
     const float a = x < 0.0f ? -x : x;
     return a < 0.5f ? near0 : exp(x) - 1.0f;
@@ -52,11 +48,8 @@ inline float expm1(float x) {
 // tanh x: Cephes' odd polynomial for |x| < 0.625, 1 - 2 / (e^2|x| + 1) beyond (with x's sign).
 inline float tanh(float x) {
     const float z = x * x;
-    float p = -5.70498872745e-3f;
-    p = p * z + 2.06390887954e-2f;
-    p = p * z - 5.37397155531e-2f;
-    p = p * z + 1.33314422036e-1f;
-    p = p * z - 3.33332819422e-1f;
+    const float p = horner(z, -5.70498872745e-3f, 2.06390887954e-2f, -5.37397155531e-2f, 1.33314422036e-1f,
+                     -3.33332819422e-1f);
     const float near0 = x * (p * z + 1.0f);  // x times, so that tanh(-0) = -0
     const float a = x < 0.0f ? -x : x;
     const float far = 1.0f - 2.0f / (exp(2.0f * a) + 1.0f);
@@ -70,44 +63,21 @@ inline float tanh(float x) {
 // (relative x^2 * 6e-8), which the float argument carries anyway.
 inline float erfc(float x) {
     const float z = x * x;
-    float p = 1.4807192816e-08f;
-    p = p * z - 1.6365844691e-07f;
-    p = p * z + 1.6462114366e-06f;
-    p = p * z - 1.4925650358e-05f;
-    p = p * z + 1.2055332982e-04f;
-    p = p * z - 8.5483270235e-04f;
-    p = p * z + 5.2239776254e-03f;
-    p = p * z - 2.6866170645e-02f;
-    p = p * z + 1.1283791671e-01f;
-    p = p * z - 3.7612638903e-01f;
-    p = p * z + 1.1283791671e+00f;
+    const float p = horner(z, 1.4807192816e-08f, -1.6365844691e-07f, 1.6462114366e-06f, -1.4925650358e-05f,
+                     1.2055332982e-04f, -8.5483270235e-04f, 5.2239776254e-03f, -2.6866170645e-02f,
+                     1.1283791671e-01f, -3.7612638903e-01f, 1.1283791671e+00f);
     const float near0 = 1.0f - x * p;
     const float a = x < 0.0f ? -x : x;
     const float t = 1.0f / (a < 1.0f ? 1.0f : a), u = 2.0f * t - 1.0f;
-    float h = -2.7818531950e-05f;
-    h = h * u + 9.8173409376e-05f;
-    h = h * u - 7.1907573651e-05f;
-    h = h * u - 1.7763107452e-04f;
-    h = h * u + 5.3449456780e-04f;
-    h = h * u - 8.1904114237e-04f;
-    h = h * u + 6.1224489814e-04f;
-    h = h * u + 1.3312398148e-03f;
-    h = h * u - 6.7932177605e-03f;
-    h = h * u + 1.4869738438e-02f;
-    h = h * u - 9.1585740547e-03f;
-    h = h * u - 8.3605478923e-02f;
-    h = h * u + 5.1079135528e-01f;
+    const float h = horner(u, -2.7818531950e-05f, 9.8173409376e-05f, -7.1907573651e-05f, -1.7763107452e-04f,
+                     5.3449456780e-04f, -8.1904114237e-04f, 6.1224489814e-04f, 1.3312398148e-03f,
+                     -6.7932177605e-03f, 1.4869738438e-02f, -9.1585740547e-03f, -8.3605478923e-02f,
+                     5.1079135528e-01f);
     const float tail = exp(-z) * t * h;
     const float v = 4.0f * a - 3.0f;  // [0.5, 1] -> [-1, 1]
-    float m = -3.5540387152e-08f;
-    m = m * v - 1.0916439936e-06f;
-    m = m * v + 6.5610295026e-06f;
-    m = m * v + 5.1969813577e-05f;
-    m = m * v - 5.8862110061e-04f;
-    m = m * v - 4.1856797697e-04f;
-    m = m * v + 3.0137393884e-02f;
-    m = m * v - 1.6073276782e-01f;
-    m = m * v + 2.8884436635e-01f;
+    const float m = horner(v, -3.5540387152e-08f, -1.0916439936e-06f, 6.5610295026e-06f, 5.1969813577e-05f,
+                     -5.8862110061e-04f, -4.1856797697e-04f, 3.0137393884e-02f, -1.6073276782e-01f,
+                     2.8884436635e-01f);
     const float far = a < 1.0f ? m : tail;
     return a < 0.5f ? near0 : (x < 0.0f ? 2.0f - far : far);
 }
