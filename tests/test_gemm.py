@@ -195,12 +195,13 @@ def test_gemm_with_sums_rows_equal_gemm_and_thread_counts(m, n, k):
     np.testing.assert_array_equal(results[0], results[2])
 
 
-# Panels used at most twice are read where they are instead of packed: op(B) (not transposed) when
-# C has at most two row panels (12 rows with the 6 x 64 tile), op(A) when C has at most two column
-# panels (128 columns); partial panels and the ones row are still packed. Shapes on both sides of
-# each limit, with several KC blocks, on 1 and 2 threads.
+# Panels used a few times are read where they are instead of packed: op(B) (not transposed) when
+# C has at most 48 rows, op(A) when C has at most two column panels (128 columns with the 6 x 64
+# tile); partial panels and the ones row are still packed. Shapes on both sides of each limit, with
+# several KC blocks, on 1 and 2 threads.
 IN_PLACE = [(1, 512, 784), (2, 700, 300), (12, 130, 257), (13, 130, 257), (12, 300, 300), (2, 1024, 512),
-            (300, 100, 513), (500, 128, 300), (500, 129, 300), (7, 64, 1000)]
+            (300, 100, 513), (500, 128, 300), (500, 129, 300), (7, 64, 1000), (32, 128, 784), (48, 130, 257),
+            (49, 130, 257), (47, 300, 300)]
 # Outputs of one or two rows (a sample's prediction) take a tile of their own (AVX-512: 1 x 128,
 # B read in place, partial panels too) instead of the main tile with its dead rows. Shapes with
 # whole and partial panels, one and several KC blocks.
@@ -220,7 +221,8 @@ def test_panels_read_in_place_and_few_rows(m, n, k, trans_a, trans_b, threads):
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
 def test_in_place_and_packed_panels_give_the_same_bits(trans_a, trans_b):
     """Reading a panel in place changes where the numbers come from, not the FMA chains."""
-    for (m, n, k), (m2, n2) in [((12, 130, 257), (13, 130)), ((500, 128, 300), (500, 129))]:
+    for (m, n, k), (m2, n2) in [((12, 130, 257), (13, 130)), ((48, 130, 257), (49, 130)),
+                                ((500, 128, 300), (500, 129))]:
         a, b = operands(m2, n2, k, trans_a, trans_b, seed=4)
         a_small = a[:, :m] if trans_a else a[:m]
         b_small = b[:n] if trans_b else b[:, :n]
