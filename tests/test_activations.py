@@ -163,6 +163,17 @@ def test_softmax_rows_sum_to_one_and_survive_large_logits():
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
 
 
+@pytest.mark.parametrize("rows,cols", [(37, 3), (5, 1000), (1, 1), (70, 10)])
+def test_softmax_blocks_of_narrow_and_wide_rows(rows, cols):
+    """The exps of the whole block run in one loop: every row still gets its own max and sum."""
+    rng = np.random.default_rng(rows + cols)
+    z = (rng.standard_normal((rows, cols)) * 20 + rng.uniform(-50, 50, (rows, 1))).astype(np.float32)
+    y = _core.act_forward(Act.softmax, 0.0, z)
+    shifted = z - z.max(axis=1, keepdims=True)  # rounded to float32 as the core rounds it (4e-6 at z - max = -70)
+    e = np.exp(shifted.astype(np.float64))
+    np.testing.assert_allclose(y, e / e.sum(axis=1, keepdims=True), rtol=1e-6, atol=1e-37)
+
+
 def _fd_backward(f, z, dy):
     """d(sum(dy * f(z)))/dz by central differences in float64 (covers softmax's row coupling)."""
     return finite_differences.gradient(lambda zz: np.sum(dy * f(zz)), z)
