@@ -16,10 +16,10 @@ namespace {
 constexpr float kSeluScale = 1.0507009873554805f;
 constexpr float kSeluAlpha = 1.6732632423543772f;
 
-inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(vmath::exp(-std::fabs(x))); }
+inline float softplus(float x) { return std::max(x, 0.0f) + vmath::log1p(vmath::exp(-std::fabs(x))); }
 
-// Elementwise forward value. exp, expm1, tanh, erfc and sigmoid are vmath's, so the loops over a layer
-// vectorise; log1p (softplus, mish) stays a libm call.
+// Elementwise forward value. exp, expm1, tanh, erfc, log1p and sigmoid are vmath's, so the loops over a
+// layer vectorise.
 template <Act A>
 inline float forward1(float alpha, float x) {
     if constexpr (A == Act::Linear) return x;

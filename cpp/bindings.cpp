@@ -13,6 +13,7 @@
 #include "network.h"
 #include "optimizers.h"
 #include "scan.h"
+#include "vmath.h"
 
 namespace py = pybind11;
 using namespace pmdl;
@@ -217,6 +218,13 @@ PYBIND11_MODULE(_core, m) {
     m.def("get_num_threads", &get_num_threads);
     m.def("_inject_buffer_failures", &inject_buffer_failures, py::arg("after"), py::arg("count"),
           "test hook: of the GEMM's next buffer requests, `after` succeed, then `count` fail (MemoryError)");
+    m.def("_vmath", [](const std::string& name, py::array_t<float, py::array::c_style> x) {
+        float (*f)(float) = name == "log" ? vmath::log : name == "log1p" ? vmath::log1p : nullptr;
+        if (!f) throw py::value_error("_vmath: name must be 'log' or 'log1p', got '" + name + "'");
+        py::array_t<float> y(x.size());
+        for (py::ssize_t i = 0; i < x.size(); ++i) y.mutable_data()[i] = f(x.data()[i]);
+        return y;
+    }, py::arg("name"), py::arg("x"), "test hook: cpp/vmath.h's log or log1p of each element (a flat copy)");
     m.def("gemm_kernel_name", &gemm_kernel_name);
     m.def("measure_peak_gflops", [](int threads) {
         if (threads < 1) throw py::value_error("threads must be positive");

@@ -1,8 +1,9 @@
-// exp, expm1, tanh and erfc for float as inline, branch-free code, so that a loop calling them compiles to
-// SIMD instructions (std::exp and friends are calls into libm, one element at a time: a tanh layer
-// of 256 x 512 took longer than the matrix multiply that fed it). Polynomials from Cephes (expf,
-// tanhf), Taylor's series (expm1 and erf near 0) and a fit (erfc's tail); within 2-4 ulp, the accuracy
-// of TensorFlow's own vectorised versions (Eigen), checked against float64 in tests/test_activations.py.
+// exp, expm1, tanh, erfc, log and log1p for float as inline, branch-free code, so that a loop calling
+// them compiles to SIMD instructions (std::exp and friends are calls into libm, one element at a time: a
+// tanh layer of 256 x 512 took longer than the matrix multiply that fed it). Polynomials from Cephes
+// (expf, tanhf, logf), Taylor's series (expm1 and erf near 0) and a fit (erfc's tail); within 2-4 ulp,
+// the accuracy of TensorFlow's own vectorised versions (Eigen), checked against float64 in
+// tests/test_activations.py.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +81,32 @@ inline float erfc(float x) {
                      2.8884436635e-01f);
     const float far = a < 1.0f ? m : tail;
     return a < 0.5f ? near0 : (x < 0.0f ? 2.0f - far : far);
+}
+
+// ln x: Cephes' logf. x = m 2^e with m in [sqrt(1/2), sqrt(2)), ln m from a polynomial in m - 1 (both
+// subtractions exact), e ln 2 added in two parts. Subnormals are scaled by 2^23 first; ln 0 = -inf,
+// ln inf = inf, NaN for x < 0 and NaN.
+inline float log(float x) {
+    const bool sub = x < 1.17549435e-38f;  // also 0 and x < 0, fixed at the end
+    const uint32_t bits = __builtin_bit_cast(uint32_t, sub ? x * 8388608.0f : x);
+    const int32_t e0 = (int32_t)((bits >> 23) & 0xffu) - 126 - (sub ? 23 : 0);
+    const float m = __builtin_bit_cast(float, (bits & 0x007fffffu) | 0x3f000000u);  // [0.5, 1)
+    const bool low = m < 0.707106781186547524f;
+    const float f = low ? m + m - 1.0f : m - 1.0f;
+    const float e = (float)(low ? e0 - 1 : e0);
+    const float z = f * f;
+    const float p = horner(f, 7.0376836292e-2f, -1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f,
+                     1.4249322787e-1f, -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f);
+    const float y = ((p * f * z + e * -2.12194440e-4f) - 0.5f * z + f) + e * 0.693359375f;
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    return x > 0.0f ? (x == inf ? inf : y) : (x == 0.0f ? -inf : nan);
+}
+
+// ln(1 + x), accurate near 0: ln u for u = 1 + x, scaled by x / (u - 1) to undo u's rounding (Goldberg).
+inline float log1p(float x) {
+    const float u = 1.0f + x, d = u - 1.0f;
+    const float r = log(u) * (x / d);  // computed before the selects, or GCC keeps branches and no SIMD
+    return d == 0.0f ? x : (u == std::numeric_limits<float>::infinity() ? u : r);
 }
 
 // 1 / (1 + e^-x), from e^-|x| so that nothing overflows.

@@ -108,11 +108,11 @@ def _sweep():
     return x.astype(np.float32).reshape(1, -1)
 
 
-# The activations whose exp, expm1 and tanh come from cpp/vmath.h (vectorised), and their accuracy:
+# The activations whose exp, expm1, tanh and log1p come from cpp/vmath.h (vectorised), and their accuracy:
 # within 3 units in the last place of float32 (relative 3.6e-7) of the float64 value, or 1e-37 absolute
 # where the result is subnormal (exp of x < -87.3). gelu_approximate also uses vmath's tanh, but its
 # formula, 1 + tanh(u) for negative u, cancels whatever the tanh: the tests above check it absolutely.
-VMATH = ["sigmoid", "tanh", "elu", "selu", "swish", "exponential"]
+VMATH = ["sigmoid", "tanh", "elu", "selu", "swish", "exponential", "softplus", "mish"]
 
 
 @pytest.mark.parametrize("name", VMATH)
@@ -147,6 +147,8 @@ def test_vectorised_gelu_is_within_4_ulp_of_its_float_argument():
     ("sigmoid", -np.inf, 0.0), ("exponential", np.inf, np.inf), ("exponential", -np.inf, 0.0),
     ("exponential", 0.0, 1.0), ("elu", -np.inf, -1.0), ("swish", np.inf, np.inf), ("swish", -np.inf, np.nan),
     ("tanh", np.nan, np.nan), ("sigmoid", np.nan, np.nan), ("exponential", np.nan, np.nan), ("elu", np.nan, np.nan),
+    ("softplus", np.inf, np.inf), ("softplus", -np.inf, 0.0), ("softplus", np.nan, np.nan), ("softplus", 0.0, np.float32(np.log(2.0))),
+    ("mish", np.inf, np.inf), ("mish", -np.inf, np.nan), ("mish", np.nan, np.nan), ("mish", -0.0, -0.0),
 ])
 def test_vectorised_math_special_values(name, x, want):
     got = _core.act_forward(getattr(Act, name), REF[name][0], np.array([[x]], np.float32))[0, 0]
@@ -251,3 +253,37 @@ def test_unknown_name_hint():
 def test_non_string_raises():
     with pytest.raises(ValueError, match="Could not interpret activation function identifier"):
         activations.resolve(42)
+
+
+def _ulps(got, want):
+    """|got - want| in units of float32's last place at want (subnormal spacing below 2^-126)."""
+    spacing = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
+    return np.abs(got.astype(np.float64) - want) / spacing
+
+
+def test_vmath_log_within_1_ulp_from_subnormals_to_the_largest_float():
+    rng = np.random.default_rng(12)
+    x = np.concatenate([np.logspace(-45, 38.5, 600_000), rng.uniform(0, 4, 400_000),
+                        1 + np.arange(-3000, 3000) * 2.0**-24, np.sqrt(0.5) + np.arange(-2000, 2000) * 2.0**-24])
+    x = x.astype(np.float32)
+    x = x[x > 0]
+    got = _core._vmath("log", x)
+    assert _ulps(got, np.log(x.astype(np.float64))).max() <= 1.0
+    special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], np.float32)
+    np.testing.assert_array_equal(_core._vmath("log", special), [-np.inf, -np.inf, np.nan, np.inf, np.nan, np.nan])
+
+
+def test_vmath_log1p_within_3_ulp_down_to_tiny_arguments():
+    rng = np.random.default_rng(13)
+    x = np.concatenate([np.logspace(-45, 38, 600_000), -np.logspace(-45, np.log10(0.999999), 300_000),
+                        rng.uniform(-0.5, 1, 300_000)]).astype(np.float32)
+    got = _core._vmath("log1p", x)
+    assert _ulps(got, np.log1p(x.astype(np.float64))).max() <= 3.0
+    special = np.array([0.0, -1.0, -2.0, np.inf, np.nan], np.float32)
+    np.testing.assert_array_equal(_core._vmath("log1p", special), [0.0, -np.inf, np.nan, np.inf, np.nan])
+    assert np.signbit(_core._vmath("log1p", np.array([-0.0], np.float32))[0])
+
+
+def test_vmath_hook_names_the_function_it_does_not_know():
+    with pytest.raises(ValueError, match="got 'log2'"):
+        _core._vmath("log2", np.ones(2, np.float32))
