@@ -1,5 +1,6 @@
 // Loss formulas from Keras 3 (keras/src/losses/losses.py, backend nn ops); eps = 1e-7 as Keras' epsilon().
 #include "losses.h"
+#include "vmath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -58,14 +59,11 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
             for (int c = 0; c < cols; ++c) {
                 if (logit_mode) {
                     float z = x[c];
-                    l += std::max(z, 0.0f) - z * y[c] + std::log1p(std::exp(-std::fabs(z)));
-                    if (g) {
-                        float s = z >= 0.0f ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
-                        g[c] = (s - y[c]) * inv_cols;
-                    }
+                    l += std::max(z, 0.0f) - z * y[c] + vmath::log1p(vmath::exp(-std::fabs(z)));
+                    if (g) g[c] = (vmath::sigmoid(z) - y[c]) * inv_cols;
                 } else {
                     float q = clip_prob(x[c]);
-                    l -= y[c] * std::log(q) + (1.0f - y[c]) * std::log(1.0f - q);
+                    l -= y[c] * vmath::log(q) + (1.0f - y[c]) * vmath::log(1.0f - q);
                     if (g) g[c] = inside(x[c]) ? (-y[c] / q + (1.0f - y[c]) / (1.0f - q)) * inv_cols : 0.0f;
                 }
             }
@@ -87,14 +85,14 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
                 if (prob) {  // the softmax layer's own output: no second exp per class
                     // Its entry at the max is exp(0) / s = 1 / s exactly as softmax_rows rounds it, so
                     // log(s) = -log(prob[top]).
-                    const double lse = -std::log(static_cast<double>(prob[top]));
+                    const double lse = -vmath::log(prob[top]);
                     if (g)
                         for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum * prob[c]) - target(c);
                     return ysum * lse - yz;
                 }
                 double s = 0.0;  // exp(x - m) kept in g for the gradient: one exp per class
                 for (int c = 0; c < cols; ++c) {
-                    const float e = std::exp(x[c] - m);
+                    const float e = vmath::exp(x[c] - m);
                     s += e;
                     if (g) g[c] = e;
                 }
@@ -102,7 +100,7 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
                     const double ysum_over_s = ysum / s;
                     for (int c = 0; c < cols; ++c) g[c] = static_cast<float>(ysum_over_s * g[c]) - target(c);
                 }
-                return ysum * std::log(s) - yz;
+                return ysum * vmath::log(static_cast<float>(s)) - yz;
             }
             // Probabilities: renormalise over the row, clip, -sum y log q (Keras categorical_crossentropy).
             double s = 0.0;
@@ -111,7 +109,7 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
             float dot = 0.0f;  // sum_c dL/dpn_c * pn_c, for the renormalisation's Jacobian
             for (int c = 0; c < cols; ++c) {
                 float pn = x[c] * inv_s, q = clip_prob(pn), t = target(c);
-                if (t != 0.0f) l -= t * std::log(q);
+                if (t != 0.0f) l -= t * vmath::log(q);
                 if (g) {
                     g[c] = inside(pn) ? -t / q : 0.0f;
                     dot += g[c] * pn;
