@@ -211,7 +211,9 @@ void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long
         for (int p = 0; p < k; ++p) {
             __m512 b[NVD];
 #pragma GCC unroll 4
-            for (int v = 0; v < NVD; ++v) b[v] = _mm512_maskz_loadu_ps(mask[v], B + (long)p * ldb + 16 * v);
+            for (int v = 0; v < NVD; ++v)  // only the last vector can be partial: one mask register
+                b[v] = v < NVD - 1 ? _mm512_loadu_ps(B + (long)p * ldb + 16 * v)
+                                   : _mm512_maskz_loadu_ps(mask[NVD - 1], B + (long)p * ldb + 16 * v);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 const __m512 av = _mm512_set1_ps(A[a_row[r] + p * a_col]);
