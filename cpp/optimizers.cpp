@@ -50,8 +50,8 @@ float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration) {
 }
 
 StepScalars step_scalars(const OptimizerConfig& cfg, int64_t iteration, double& nadam_u_product) {
-    StepScalars k{learning_rate_at(cfg, iteration), iteration + 1, 0.0f, 0.0f, 0.0f, 0.0f};
-    const double t = static_cast<double>(k.t);
+    StepScalars k{learning_rate_at(cfg, iteration), 0.0f, 0.0f, 0.0f, 0.0f};
+    const double t = static_cast<double>(iteration + 1);  // Keras' step count
     if (cfg.kind == Opt::Adam || cfg.kind == Opt::AdamW)
         k.adam_alpha = static_cast<float>(k.lr * std::sqrt(1.0 - std::pow((double)cfg.beta_2, t)) /
                                           (1.0 - std::pow((double)cfg.beta_1, t)));

@@ -44,7 +44,6 @@ float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration);
 // Per-step scalars shared by all tensors of one step, computed once per step (not per slice of parameters).
 struct StepScalars {
     float lr;
-    int64_t t;            // iteration + 1
     float adam_alpha;     // Adam/AdamW: lr with both bias corrections folded in
     float nadam_c_m, nadam_c_g, nadam_c_v;  // Nadam: coefficients of m, g and v
 };
