@@ -16,9 +16,7 @@ namespace {
 constexpr float kSeluScale = 1.0507009873554805f;
 constexpr float kSeluAlpha = 1.6732632423543772f;
 
-inline float softplus(float x) { return std::max(x, 0.0f) + vmath::log1p(vmath::exp(-std::fabs(x))); }
-
-// Elementwise forward value. exp, expm1, tanh, erfc, log1p and sigmoid are vmath's, so the loops over a
+// Elementwise forward value. exp, expm1, tanh, erfc, softplus and sigmoid are vmath's, so the loops over a
 // layer vectorise.
 template <Act A>
 inline float forward1(float alpha, float x) {
@@ -28,7 +26,7 @@ inline float forward1(float alpha, float x) {
     else if constexpr (A == Act::Tanh) return vmath::tanh(x);
     else if constexpr (A == Act::Elu) return x > 0.0f ? x : alpha * vmath::expm1(x);
     else if constexpr (A == Act::Selu) return kSeluScale * (x > 0.0f ? x : kSeluAlpha * vmath::expm1(x));
-    else if constexpr (A == Act::Softplus) return softplus(x);
+    else if constexpr (A == Act::Softplus) return vmath::softplus(x);
     else if constexpr (A == Act::Softsign) return x / (1.0f + std::fabs(x));
     else if constexpr (A == Act::Swish) return x * vmath::sigmoid(x);
     else if constexpr (A == Act::Gelu) return 0.5f * x * vmath::erfc(-x * 0.70710678118654752f);  // = 1 + erf(x/√2)
@@ -40,7 +38,7 @@ inline float forward1(float alpha, float x) {
     else if constexpr (A == Act::Relu6) return std::min(std::max(x, 0.0f), 6.0f);
     else if constexpr (A == Act::HardSigmoid) return std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
     else if constexpr (A == Act::Exponential) return vmath::exp(x);
-    else if constexpr (A == Act::Mish) return x * vmath::tanh(softplus(x));
+    else if constexpr (A == Act::Mish) return x * vmath::tanh(vmath::softplus(x));
     else static_assert(A != A, "softmax works along rows, not element by element");
 }
 
@@ -72,7 +70,7 @@ inline float derivative1(float alpha, float x, float y) {
     else if constexpr (A == Act::HardSigmoid) return (x > -3.0f && x < 3.0f) ? 1.0f / 6.0f : 0.0f;
     else if constexpr (A == Act::Exponential) return y;
     else if constexpr (A == Act::Mish) {
-        float sp = softplus(x), t = vmath::tanh(sp);
+        float sp = vmath::softplus(x), t = vmath::tanh(sp);
         return t + x * (1.0f - t * t) * vmath::sigmoid(x);
     }
     else static_assert(A != A, "softmax works along rows, not element by element");

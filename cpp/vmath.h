@@ -109,6 +109,9 @@ inline float log1p(float x) {
     return d == 0.0f ? x : (u == std::numeric_limits<float>::infinity() ? u : r);
 }
 
+// ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), so that nothing overflows (the softplus activation).
+inline float softplus(float x) { return (x > 0.0f ? x : 0.0f) + log1p(exp(x < 0.0f ? x : -x)); }
+
 // 1 / (1 + e^-x), from e^-|x| so that nothing overflows.
 inline float sigmoid(float x) {
     const float e = exp(x < 0.0f ? x : -x);
