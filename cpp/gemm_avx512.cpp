@@ -191,9 +191,7 @@ void pack_b(int kc, int nc, const float* b, long ldb, bool trans, float* out) {
 template <int NVD, int R>
 void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long lda, const float* B,
                  long ldb, float beta, float* C, long ldc) {
-    __mmask16 mask[NVD];
-#pragma GCC unroll 4
-    for (int v = 0; v < NVD; ++v) mask[v] = first(n - 16 * v);
+    const __mmask16 last = first(n - 16 * (NVD - 1));  // only a row's last vector can be partial
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int i = 0; i < m; i += R) {
         const int rows = m - i < R ? m - i : R;
@@ -211,9 +209,9 @@ void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long
         for (int p = 0; p < k; ++p) {
             __m512 b[NVD];
 #pragma GCC unroll 4
-            for (int v = 0; v < NVD; ++v)  // only the last vector can be partial: one mask register
+            for (int v = 0; v < NVD; ++v)  // one mask register, not NVD (GCC spilled those every step)
                 b[v] = v < NVD - 1 ? _mm512_loadu_ps(B + (long)p * ldb + 16 * v)
-                                   : _mm512_maskz_loadu_ps(mask[NVD - 1], B + (long)p * ldb + 16 * v);
+                                   : _mm512_maskz_loadu_ps(last, B + (long)p * ldb + 16 * v);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 const __m512 av = _mm512_set1_ps(A[a_row[r] + p * a_col]);
@@ -227,9 +225,10 @@ void direct_rows(bool ta, int m, int n, int k, float alpha, const float* A, long
             float* c = C + (long)(i + r) * ldc;
 #pragma GCC unroll 4
             for (int v = 0; v < NVD; ++v) {
+                const __mmask16 lanes = v < NVD - 1 ? (__mmask16)0xFFFF : last;
                 __m512 x = _mm512_mul_ps(va, acc[r][v]);
-                if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], c + 16 * v), x);
-                _mm512_mask_storeu_ps(c + 16 * v, mask[v], x);
+                if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(lanes, c + 16 * v), x);
+                _mm512_mask_storeu_ps(c + 16 * v, lanes, x);
             }
         }
     }
