@@ -5,9 +5,9 @@
 `run()` returns one row per (shape, threads): GFLOP/s of both contenders, their ratio, and the
 share of the machine's measured fp32 peak (`_core.measure_peak_gflops`) that pyminidl reached.
 The contenders are interleaved (order alternating), the samples taken round by round over all
-shapes, and medians reported: the machines are shared and noisy. Each timing starts after a short pause, because OpenBLAS's worker threads (and, less
-so, OpenMP's) keep spinning for a while after a call and would otherwise steal the cores from the
-next contender.
+shapes, and medians reported: the machines are shared and noisy. Each timing starts after a short
+pause, because OpenBLAS's worker threads (and, less so, OpenMP's) keep spinning for a while after a
+call and would otherwise steal the cores from the next contender.
 
 For a fair comparison NumPy runs at its best: the machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
 select a slower OpenBLAS kernel, so they are removed from this process's environment before NumPy
