@@ -1,0 +1,21 @@
+"""Layers: `from pyminidl.layers import Dense` (also `pyminidl.keras.layers`). One file per family of layers;
+each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
+
+from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
+from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+
+
+def deserialize(config):
+    """A layer from {'class_name': ..., 'config': {...}} as written by get_config/serialize."""
+    try:
+        cls = REGISTRY[config["class_name"]]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown layer in config: {config!r:.200}") from None
+    return cls.from_config(dict(config.get("config", {})))
+
+
+def serialize(layer):
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "deserialize", "serialize"]
