@@ -163,6 +163,9 @@ protected:
     std::vector<ParamSpec> param_specs_;
 };
 
+// The input gradient of a layer that passes its input through unchanged: g.d (+)= dout, n floats.
+void pass_gradient(InputGrad& g, const float* dout, long n);
+
 // The registry of layer kinds: each kind's .cpp registers a factory under its name.
 using LayerFactory = std::unique_ptr<Layer> (*)(const Attrs& attrs, const std::vector<Shape>& inputs);
 bool register_layer(const char* kind, LayerFactory factory);
