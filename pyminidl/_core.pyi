@@ -1,4 +1,4 @@
-"""Type stub of pyminidl._core, the C++ core (cpp/bindings.cpp). Python code outside pyminidl should not need it."""
+"""Type stub of pyminidl._core, the C++ core (cpp/bindings*.cpp). Python code outside pyminidl should not need it."""
 
 from enum import Enum
 from typing import Optional
@@ -7,6 +7,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 F32 = NDArray[np.float32]
+
+__version__: str
 
 class Act(Enum):
     linear: int; relu: int; sigmoid: int; tanh: int; softmax: int; elu: int; selu: int; softplus: int
