@@ -8,25 +8,22 @@
 
 namespace pmdl::bind {
 
+namespace {
+
+// A Python enum with one value per member of E's list (enum_list.h), named as the list names it.
+template <class E>
+void bind_enum(py::module_& m, const char* name) {
+    py::enum_<E> e(m, name);
+    for (int i = 0; i < EnumList<E>::count(); ++i) e.value(EnumList<E>::name(i), static_cast<E>(i));
+}
+
+}  // namespace
+
 void bind_enums(py::module_& m) {
-    py::enum_<Act>(m, "Act")
-        .value("linear", Act::Linear).value("relu", Act::Relu).value("sigmoid", Act::Sigmoid)
-        .value("tanh", Act::Tanh).value("softmax", Act::Softmax).value("elu", Act::Elu).value("selu", Act::Selu)
-        .value("softplus", Act::Softplus).value("softsign", Act::Softsign).value("swish", Act::Swish)
-        .value("gelu", Act::Gelu).value("leaky_relu", Act::LeakyRelu).value("relu6", Act::Relu6)
-        .value("hard_sigmoid", Act::HardSigmoid).value("exponential", Act::Exponential).value("mish", Act::Mish)
-        .value("gelu_approximate", Act::GeluApprox);
-    py::enum_<Loss>(m, "Loss")
-        .value("mse", Loss::MSE).value("mae", Loss::MAE).value("binary_crossentropy", Loss::BinaryCrossentropy)
-        .value("categorical_crossentropy", Loss::CategoricalCrossentropy)
-        .value("sparse_categorical_crossentropy", Loss::SparseCategoricalCrossentropy).value("huber", Loss::Huber);
-    py::enum_<Metric>(m, "Metric")
-        .value("binary_accuracy", Metric::BinaryAccuracy).value("categorical_accuracy", Metric::CategoricalAccuracy)
-        .value("sparse_categorical_accuracy", Metric::SparseCategoricalAccuracy)
-        .value("mse", Metric::MSE).value("mae", Metric::MAE);
-    py::enum_<Opt>(m, "Opt")
-        .value("sgd", Opt::SGD).value("rmsprop", Opt::RMSprop).value("adam", Opt::Adam).value("adamw", Opt::AdamW)
-        .value("adagrad", Opt::Adagrad).value("nadam", Opt::Nadam);
+    bind_enum<Act>(m, "Act");
+    bind_enum<Loss>(m, "Loss");
+    bind_enum<Metric>(m, "Metric");
+    bind_enum<Opt>(m, "Opt");
     py::enum_<Schedule>(m, "Schedule")
         .value("constant", Schedule::Constant).value("exponential_decay", Schedule::ExponentialDecay)
         .value("piecewise_constant_decay", Schedule::PiecewiseConstantDecay)
