@@ -30,7 +30,8 @@ namespace pmdl {
     X(HardSigmoid, "hard_sigmoid")        \
     X(Exponential, "exponential")         \
     X(Mish, "mish")                       \
-    X(GeluApprox, "gelu_approximate")
+    X(GeluApprox, "gelu_approximate")     \
+    X(HardSwish, "hard_swish")
 
 PMDL_DECLARE_ENUM(Act, PMDL_ACTIVATIONS)
 
@@ -160,6 +161,11 @@ struct Formula<Act::Mish> : Elementwise {
         float sp = vmath::softplus(x), t = vmath::tanh(sp);
         return t + x * (1.0f - t * t) * vmath::sigmoid(x);
     }
+};
+template <>
+struct Formula<Act::HardSwish> : Elementwise {  // Keras 3's hard_silu (alias hard_swish): x * hard_sigmoid(x)
+    static float f(float, float x) { return x * Formula<Act::HardSigmoid>::f(0.0f, x); }
+    static float df(float, float x, float) { return x >= 3.0f ? 1.0f : (x > -3.0f ? x / 3.0f + 0.5f : 0.0f); }
 };
 
 }  // namespace pmdl

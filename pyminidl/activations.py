@@ -11,7 +11,7 @@ _ACTIVATIONS = {name: (code, _ALPHA.get(name, 0.0))
                 for name, code in _core.Act.__members__.items() if name not in _INTERNAL}
 # The other spellings Keras accepts: function aliases (Keras 3 exports both names), and the LeakyReLU
 # layer's name with that layer's default slope.
-_ALIASES = {"silu": "swish"}
+_ALIASES = {"silu": "swish", "hard_silu": "hard_swish"}
 _ACTIVATIONS.update({alias: _ACTIVATIONS[name] for alias, name in _ALIASES.items()})
 _ACTIVATIONS["leakyrelu"] = (_core.Act.leaky_relu, 0.3)
 

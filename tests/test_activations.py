@@ -45,6 +45,7 @@ REF = {
     "hard_sigmoid": (0.0, lambda x: np.clip(x + 3, 0, 6) / 6),
     "exponential": (0.0, np.exp),
     "mish": (0.0, lambda x: x * np.tanh(_softplus(x))),
+    "hard_swish": (0.0, lambda x: x * np.clip(x + 3, 0, 6) / 6),
 }
 NAMES = sorted(REF)
 
@@ -90,6 +91,10 @@ def test_forward_matches_float64_formula(name):
     ("softplus", -80.0, math.exp(-80)),
     ("mish", -20.0, -20 * math.tanh(math.log1p(math.exp(-20)))),
     ("exponential", -1.0, math.exp(-1)),
+    ("hard_swish", 1.0, 2 / 3),                 # x * relu6(x + 3) / 6
+    ("hard_swish", -1.5, -0.375),
+    ("hard_swish", 4.0, 4.0),
+    ("hard_swish", -4.0, 0.0),
 ])
 def test_known_values(name, x, want):
     alpha = REF[name][0]
@@ -219,13 +224,15 @@ def test_piecewise_slopes(name, x, slope):
     ("elu", "elu", Act.elu, 1.0),
     ("gelu", "gelu", Act.gelu, 0.0),                    # exact by default
     ("hard_sigmoid", "hard_sigmoid", Act.hard_sigmoid, 0.0),
+    ("hard_silu", "hard_swish", Act.hard_swish, 0.0),    # Keras 3 exports both names
     (activations.tanh, "tanh", Act.tanh, 0.0),
 ])
 def test_resolve(identifier, canonical, code, alpha):
     assert activations.resolve(identifier) == (canonical, code, pytest.approx(alpha))
 
 
-@pytest.mark.parametrize("name", ["relu", "sigmoid", "softmax", "gelu", "hard_sigmoid", "leaky_relu", "mish"])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "softmax", "gelu", "hard_sigmoid", "leaky_relu", "mish",
+                                  "hard_swish"])
 def test_get_returns_working_function(name):
     fn = activations.get(name)
     assert fn.__name__ == name
