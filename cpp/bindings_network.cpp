@@ -213,10 +213,40 @@ void bind_network(py::module_& m) {
         .def_property_readonly("num_metrics", &Network::num_metrics)
         .def_property_readonly("num_params", &Network::num_params)
         .def_property_readonly("num_trainable_params", &Network::num_trainable)
-        .def_property_readonly("num_slots", &Network::num_slots)
+        .def_property_readonly("num_slots", [](Network& n) { return n.optimizer().num_slots(); })
         .def_property_readonly("compiled", &Network::compiled)
-        .def_readwrite("iterations", &Network::iterations)
-        .def_readwrite("nadam_u_product", &Network::nadam_u_product)
+        .def_property("iterations", [](Network& n) { return n.optimizer().iterations; },
+                      [](Network& n, int64_t it) {
+                          if (it < 0) throw py::value_error("iterations must be >= 0, got " + std::to_string(it));
+                          std::lock_guard<std::mutex> lock(n.mutex);
+                          n.optimizer().iterations = it;
+                      })
+        .def_property("optimizer_scalars", [](Network& n) {
+            py::dict out;  // the rule's state besides slots and iterations, e.g. Nadam's {"u_product": ...}
+            for (int i = 0; i < n.optimizer().num_scalars(); ++i)
+                out[py::str(n.optimizer().scalar_name(i))] = n.optimizer().scalar(i);
+            return out;
+        }, [](Network& n, const std::map<std::string, double>& values) {
+            Optimizer& opt = n.optimizer();
+            std::lock_guard<std::mutex> lock(n.mutex);
+            std::vector<double> next(opt.num_scalars());  // all names checked before any value changes
+            for (int i = 0; i < opt.num_scalars(); ++i) {
+                auto it = values.find(opt.scalar_name(i));
+                if (it == values.end())
+                    throw py::value_error(std::string("optimizer_scalars: missing '") + opt.scalar_name(i) + "'");
+                next[i] = it->second;
+            }
+            if (values.size() != next.size())
+                throw py::value_error("optimizer_scalars: expected " + std::to_string(next.size()) + " values, got " +
+                                      std::to_string(values.size()));
+            for (int i = 0; i < opt.num_scalars(); ++i) opt.scalar(i) = next[i];
+        })
+        .def_property_readonly("nadam_u_product", [](Network& n) {  // Nadam's scalar, 1.0 for other rules
+            Optimizer& opt = n.optimizer();
+            for (int i = 0; i < opt.num_scalars(); ++i)
+                if (std::string(opt.scalar_name(i)) == "u_product") return opt.scalar(i);
+            return 1.0;
+        })
         .def("layer_weights", [](py::object self, int j) {
             Network& n = self.cast<Network&>();
             if (j < 0 || j >= n.graph().num_layers())
@@ -241,7 +271,13 @@ void bind_network(py::module_& m) {
         .def("slots", [](py::object self) {  // optimizer state, one flat view per slot over the trainable floats
             Network& n = self.cast<Network&>();
             py::list out;
-            for (int s = 0; s < n.num_slots(); ++s) out.append(view(self, n.slot(s), {n.num_trainable()}));
+            for (int s = 0; s < n.optimizer().num_slots(); ++s)
+                out.append(view(self, n.optimizer().slot(s), {n.num_trainable()}));
+            return out;
+        })
+        .def("slot_names", [](Network& n) {  // Keras' variable names of the slots, in order
+            py::list out;
+            for (int s = 0; s < n.optimizer().num_slots(); ++s) out.append(n.optimizer().slot_name(s));
             return out;
         })
         .def("begin_epoch", [](Network& n, long count, long batch_size, int shuffle_mode) {

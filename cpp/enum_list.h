@@ -9,7 +9,8 @@
 namespace pmdl {
 
 // Names of an enum family's members, in value order: count() and name(i). Specialised by
-// PMDL_DECLARE_ENUM, or by hand where the list lives in a .cpp (optimizers.h: the rule table).
+// PMDL_DECLARE_ENUM, or by hand where the list lives in a .cpp (optimizers.h: the rule table in
+// optimizer_rules.cpp).
 template <class E>
 struct EnumList;
 

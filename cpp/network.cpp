@@ -1,10 +1,9 @@
-// The training loop: train step, epoch loop over shuffled batches, evaluate, predict, the optimizer
-// step. The layers and their passes are the graph's (cpp/graph.*); shapes are checked in the bindings.
+// The training loop: train step, epoch loop over shuffled batches, evaluate, predict. The layers and their
+// passes are the graph's (cpp/graph.*), the update the optimizer's (cpp/optimizers.*); shapes are checked
+// in the bindings.
 #include "network.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -13,13 +12,6 @@
 #include "simd.h"
 
 namespace pmdl {
-
-// Parameter counts from which the optimizer update is split across threads (elementwise, so the
-// result does not depend on the split): below it waking the threads costs more than it saves. The
-// rules with a square root and a division per parameter (Adam) break even at ~30k parameters; SGD's
-// few multiply-adds per parameter need more of them to pay.
-constexpr long kParallelUpdateMin = 1L << 15;
-constexpr long kParallelSgdUpdateMin = 1L << 17;
 
 namespace {
 
@@ -46,8 +38,9 @@ void gather(const float* src, long cols, const int* idx, int rows, float* dst) {
 }  // namespace
 
 Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers, uint64_t seed)
-    : graph_(std::move(input_shapes), std::move(layers)), rng_(seed) {
-    for (auto& s : state_) s.assign(num_trainable(), 0.0f);  // three slots cover every rule; views never dangle
+    : graph_(std::move(input_shapes), std::move(layers)), optimizer_(graph_.num_trainable()), rng_(seed) {
+    for (const TensorSlot& t : tensors())
+        if (t.trainable) trainable_.push_back({t.offset, t.size});
     xb_.resize(num_inputs());
     xp_.resize(num_inputs());
     ensure_capacity(32);
@@ -56,18 +49,9 @@ Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers,
 void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt) {
     if (loss.kind == Loss::SparseCategoricalCrossentropy && output_dim() < 2)
         throw std::invalid_argument("sparse categorical cross-entropy needs at least 2 outputs");
-    // Validate everything before changing anything: a bad code must not reach the (threaded) update.
-    const int slots = optimizer_slots(opt);  // throws for an unknown optimizer
-    if (opt.schedule == Schedule::PiecewiseConstantDecay && opt.values.size() != opt.boundaries.size() + 1)
-        throw std::invalid_argument("piecewise constant decay needs one more value than boundaries");
-    learning_rate_at(opt, 0);  // throws for an unknown schedule
+    optimizer_.configure(opt);  // validates everything before changing anything; resets its state
     loss_ = loss;
     metrics_ = metrics;
-    opt_ = opt;
-    slots_ = slots;
-    for (int s = 0; s < 3; ++s) std::fill(state_[s].begin(), state_[s].end(), optimizer_slot_init(opt_, s));
-    iterations = 0;
-    nadam_u_product = 1.0;
     compiled_ = true;
 }
 
@@ -78,39 +62,6 @@ void Network::ensure_capacity(int rows) {
     for (int k = 0; k < num_inputs(); ++k) xb_[k].resize((long)rows * input_size(k));
     yb_.resize((long)rows * output_dim());
     wb_.resize(rows);
-}
-
-void Network::apply_gradients() {
-    float* g = grads();
-    const long n = num_trainable();
-    if (opt_.global_clipnorm > 0.0f) {
-        double sq = 0.0;
-        for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
-        const double norm = std::sqrt(sq);
-        // Keras (tf.clip_by_global_norm): an inf/NaN global norm makes every gradient NaN.
-        const float k = std::isfinite(norm)
-                            ? static_cast<float>(opt_.global_clipnorm / std::max(norm, (double)opt_.global_clipnorm))
-                            : std::numeric_limits<float>::quiet_NaN();
-        for (long i = 0; i < n; ++i) g[i] *= k;
-    }
-    const StepScalars k = step_scalars(opt_, iterations, nadam_u_product);
-    float* s[3] = {state_[0].data(), state_[1].data(), state_[2].data()};
-    if (opt_.clipnorm > 0.0f || opt_.clipvalue > 0.0f) {  // clipping is per tensor, so update per tensor
-        for (const TensorSlot& t : tensors()) {
-            if (!t.trainable) continue;
-            clip_tensor(opt_, g + t.offset, t.size);
-            float* st[3] = {s[0] + t.offset, s[1] + t.offset, s[2] + t.offset};
-            optimizer_update(opt_, k, params() + t.offset, g + t.offset, st, t.size);
-        }
-    } else {  // every rule is elementwise: one pass over all parameters, in slices of 16 when large
-        const long min_work = opt_.kind == Opt::SGD ? kParallelSgdUpdateMin : kParallelUpdateMin;
-        for_slices((n + 15) / 16, 16, min_work, [&](long b0, long b1) {
-            const long lo = b0 * 16, hi = std::min(n, b1 * 16);
-            float* st[3] = {s[0] + lo, s[1] + lo, s[2] + lo};
-            optimizer_update(opt_, k, params() + lo, g + lo, st, hi - lo);
-        });
-    }
-    ++iterations;
 }
 
 void Network::add_metrics(const float* p, const float* y, int rows, double* sums) const {
@@ -125,7 +76,7 @@ void Network::train_step(const float* const* xs, const float* y, const float* w,
                            graph_.output_grad());
     add_metrics(p, y, rows, sums_.data() + 1);  // before the update, as Keras logs them
     graph_.backward(rows);
-    apply_gradients();
+    optimizer_.step(params(), grads(), trainable_);
     seen_ += rows;
 }
 

@@ -1,4 +1,5 @@
-// The training loop around the graph: loss, metrics, optimizer state, shuffles and batches; whole epochs.
+// The training loop around the graph: loss, metrics, shuffles and batches; whole epochs. The optimizer (and
+// all its state) is an Optimizer object (optimizers.h) that the loop asks to step.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +21,8 @@ public:
 
     // Compile: loss, metrics and optimizer. Resets optimizer state and the iteration count.
     void compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt);
-    void set_learning_rate(float lr) { opt_.learning_rate = lr; }
-    float current_learning_rate() const { return learning_rate_at(opt_, iterations); }
+    void set_learning_rate(float lr) { optimizer_.set_learning_rate(lr); }
+    float current_learning_rate() const { return optimizer_.current_learning_rate(); }
     void reseed(uint64_t seed) { rng_ = Rng(seed); }
 
     // Training, in pieces so Python can report progress and callbacks between them.
@@ -55,27 +56,22 @@ public:
     float* frozen() { return graph_.frozen(); }
     long num_trainable() const { return graph_.num_trainable(); }
     long num_params() const { return graph_.num_trainable() + graph_.num_frozen(); }
-    float* slot(int s) { return state_[s].data(); }
-    int num_slots() const { return slots_; }
+    Optimizer& optimizer() { return optimizer_; }  // its state: slots, scalars, iterations
     std::mutex mutex;            // one computation at a time: the workspaces are shared (bindings lock it)
-    int64_t iterations = 0;      // optimizer steps taken (Keras optimizer.iterations)
-    double nadam_u_product = 1.0;
 
 private:
     void ensure_capacity(int rows);
     int inference_rows(int batch_size) const;  // rows per forward pass of evaluate and predict
-    void apply_gradients();
     void add_metrics(const float* p, const float* y, int rows, double* sums) const;
     void train_step(const float* const* xs, const float* y, const float* w, int rows);
     void point_inputs(const float* const* xs, long start);
 
     Graph graph_;
-    Floats state_[3];
-    int slots_ = 0;
+    Optimizer optimizer_;
+    std::vector<Span> trainable_;  // the trainable tensors' spans of the flat parameter array
 
     LossConfig loss_;
     std::vector<Metric> metrics_;
-    OptimizerConfig opt_;
     bool compiled_ = false;
 
     // Shuffled batches gathered for up to the graph's capacity rows: one per input, targets, weights.

@@ -1,29 +1,18 @@
-// Update rules as Keras 3 writes them (keras/src/optimizers/*.py); see shared KERAS_REFERENCE.md §1.
+// The Optimizer object: learning-rate schedules, gradient clipping, weight decay and the threaded step
+// around the rule table (optimizer_rules.cpp). Order per step as Keras 3 (KERAS_REFERENCE.md §1): clip ->
+// weight decay -> update -> iterations += 1.
 #include "optimizers.h"
-#include "simd.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "parallel.h"
+#include "simd.h"
+
 namespace pmdl {
-
-int optimizer_slots(const OptimizerConfig& cfg) {
-    switch (cfg.kind) {
-        case Opt::SGD: return cfg.momentum > 0.0f ? 1 : 0;                       // velocity
-        case Opt::RMSprop: return 1 + (cfg.momentum > 0.0f) + cfg.centered;      // s, momentum, average g
-        case Opt::Adam:
-        case Opt::AdamW: return cfg.amsgrad ? 3 : 2;                             // m, v, max v
-        case Opt::Adagrad: return 1;                                             // accumulator
-        case Opt::Nadam: return 2;                                               // m, v
-    }
-    throw std::invalid_argument("unknown optimizer code " + std::to_string(static_cast<int>(cfg.kind)));
-}
-
-float optimizer_slot_init(const OptimizerConfig& cfg, int) {
-    return cfg.kind == Opt::Adagrad ? cfg.initial_accumulator_value : 0.0f;
-}
 
 float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration) {
     const double step = static_cast<double>(iteration);
@@ -46,28 +35,45 @@ float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration) {
             return static_cast<float>(cfg.values.at(i));
         }
     }
-    throw std::invalid_argument("unknown schedule code");
+    throw std::invalid_argument("unknown schedule code " + std::to_string(static_cast<int>(cfg.schedule)));
 }
 
-StepScalars step_scalars(const OptimizerConfig& cfg, int64_t iteration, double& nadam_u_product) {
-    StepScalars k{learning_rate_at(cfg, iteration), 0.0f, 0.0f, 0.0f, 0.0f};
-    const double t = static_cast<double>(iteration + 1);  // Keras' step count
-    if (cfg.kind == Opt::Adam || cfg.kind == Opt::AdamW)
-        k.adam_alpha = static_cast<float>(k.lr * std::sqrt(1.0 - std::pow((double)cfg.beta_2, t)) /
-                                          (1.0 - std::pow((double)cfg.beta_1, t)));
-    if (cfg.kind == Opt::Nadam) {  // Keras keeps the running product of the momentum schedule
-        const double b1 = cfg.beta_1;
-        const double u_t = b1 * (1.0 - 0.5 * std::pow(0.96, t));
-        const double u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, t + 1));
-        nadam_u_product *= u_t;
-        const double prod_t = nadam_u_product, prod_t1 = nadam_u_product * u_t1;
-        k.nadam_c_g = static_cast<float>((1.0 - u_t) / (1.0 - prod_t));
-        k.nadam_c_m = static_cast<float>(u_t1 / (1.0 - prod_t1));
-        k.nadam_c_v = static_cast<float>(1.0 / (1.0 - std::pow((double)cfg.beta_2, t)));
-    }
-    return k;
+// --- hyperparameters ----------------------------------------------------------------------------------
+
+float Hyper::number(const char* key, double fallback, double lo, double hi, bool hi_open) const {
+    read_.insert(key);
+    const auto it = values_.find(key);
+    if (it == values_.end()) return static_cast<float>(fallback);
+    const double v = it->second;
+    if (!(v >= lo && (hi_open ? v < hi : v <= hi)))  // also refuses NaN
+        throw std::invalid_argument(std::string(rule_) + ": " + key + " must be in [" + std::to_string(lo) + ", " +
+                                    std::to_string(hi) + (hi_open ? ")" : "]") + ", got " + std::to_string(v));
+    return static_cast<float>(v);
 }
 
+bool Hyper::flag(const char* key, bool fallback) const {
+    read_.insert(key);
+    const auto it = values_.find(key);
+    if (it == values_.end()) return fallback;
+    if (it->second != 0.0 && it->second != 1.0)
+        throw std::invalid_argument(std::string(rule_) + ": " + key + " must be 0 or 1, got " +
+                                    std::to_string(it->second));
+    return it->second != 0.0;
+}
+
+void Hyper::check_all_read() const {
+    for (const auto& kv : values_)
+        if (!read_.count(kv.first))
+            throw std::invalid_argument(std::string(rule_) + " has no hyperparameter '" + kv.first + "'");
+}
+
+StepScalars Rule::step_scalars(double, float lr, double*) const { return {lr, {0.0f, 0.0f, 0.0f}}; }
+
+// --- clipping -----------------------------------------------------------------------------------------
+
+namespace {
+
+// Clip one tensor's gradient by value, or by its own norm (clipnorm); in place.
 void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     if (cfg.clipvalue > 0.0f) {
         const float c = cfg.clipvalue;
@@ -84,119 +90,68 @@ void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     }
 }
 
-namespace {
-
-// One loop per rule and flag combination: __restrict and no branch inside, so each vectorizes.
-using F = float* __restrict;
-using CF = const float* __restrict;
-
-inline void sgd(F w, CF g, long n, float lr) {
-    for (long i = 0; i < n; ++i) w[i] -= lr * g[i];
+// Every gradient scaled by c / max(N, c), N the norm over all tensors together.
+void clip_global(float c, float* g, long n) {
+    double sq = 0.0;
+    for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
+    const double norm = std::sqrt(sq);
+    // Keras (tf.clip_by_global_norm): an inf/NaN global norm makes every gradient NaN.
+    const float k = std::isfinite(norm) ? static_cast<float>(c / std::max(norm, (double)c))
+                                        : std::numeric_limits<float>::quiet_NaN();
+    for (long i = 0; i < n; ++i) g[i] *= k;
 }
 
-inline void sgd_momentum(F w, CF g, F v, long n, float lr, float mu, bool nesterov) {
-    if (nesterov) {
-        for (long i = 0; i < n; ++i) {
-            v[i] = mu * v[i] - lr * g[i];
-            w[i] += mu * v[i] - lr * g[i];
-        }
-    } else {
-        for (long i = 0; i < n; ++i) {
-            v[i] = mu * v[i] - lr * g[i];
-            w[i] += v[i];
-        }
-    }
-}
-
-// RMSprop with optional running mean of g (centered) and optional momentum; Keras puts eps inside the sqrt.
-template <bool kCentered, bool kMomentum>
-inline void rmsprop(F w, CF g, F sq, F avg, F mom, long n, float lr, float rho, float eps, float mu) {
-    for (long i = 0; i < n; ++i) {
-        sq[i] = rho * sq[i] + (1.0f - rho) * g[i] * g[i];
-        float den = sq[i];
-        if constexpr (kCentered) {
-            avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
-            den -= avg[i] * avg[i];
-        }
-        const float d = lr * g[i] / std::sqrt(den + eps);
-        if constexpr (kMomentum) {
-            mom[i] = mu * mom[i] + d;
-            w[i] -= mom[i];
-        } else {
-            w[i] -= d;
-        }
-    }
-}
-
-// Adam with the bias correction folded into alpha; eps is added to the uncorrected sqrt(v).
-template <bool kAmsgrad>
-inline void adam(F w, CF g, F m, F v, F vmax, long n, float alpha, float b1, float b2, float eps) {
-    for (long i = 0; i < n; ++i) {
-        m[i] += (1.0f - b1) * (g[i] - m[i]);
-        v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
-        float vv = v[i];
-        if constexpr (kAmsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);
-        w[i] -= alpha * m[i] / (std::sqrt(vv) + eps);
-    }
-}
-
-inline void adagrad(F w, CF g, F acc, long n, float lr, float eps) {
-    for (long i = 0; i < n; ++i) {
-        acc[i] += g[i] * g[i];
-        w[i] -= lr * g[i] / std::sqrt(acc[i] + eps);
-    }
-}
-
-inline void nadam(F w, CF g, F m, F v, long n, float lr, float b1, float b2, float eps, float c_m, float c_g,
-                  float c_v) {
-    for (long i = 0; i < n; ++i) {
-        m[i] += (1.0f - b1) * (g[i] - m[i]);
-        v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
-        const float m_hat = c_m * m[i] + c_g * g[i];
-        w[i] -= lr * m_hat / (std::sqrt(v[i] * c_v) + eps);
-    }
+// Decoupled weight decay, with the step's learning rate. `keep` is computed in here, in the same clone
+// as the loop, so that it rounds as it always has (the AVX2/AVX-512 clones may fuse lr * wd into an FMA).
+PMDL_SIMD_CLONES
+void decay(float* __restrict w, long n, float lr, float wd) {
+    const float keep = 1.0f - lr * wd;
+    for (long i = 0; i < n; ++i) w[i] *= keep;
 }
 
 }  // namespace
 
-PMDL_SIMD_CLONES
-void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,
-                      float* const* s, long n) {
-    const float lr = k.lr;
-    if (cfg.weight_decay > 0.0f) {  // decoupled decay first, with the current learning rate
-        const float keep = 1.0f - lr * cfg.weight_decay;
-        for (long i = 0; i < n; ++i) w[i] *= keep;
-    }
-    switch (cfg.kind) {
-        case Opt::SGD:
-            if (cfg.momentum > 0.0f) sgd_momentum(w, g, s[0], n, lr, cfg.momentum, cfg.nesterov);
-            else sgd(w, g, n, lr);
-            return;
-        case Opt::RMSprop: {
-            const bool mom = cfg.momentum > 0.0f;
-            float* avg = cfg.centered ? s[mom ? 2 : 1] : nullptr;  // slots: s, [momentum], [average g]
-            const float rho = cfg.rho, eps = cfg.epsilon, mu = cfg.momentum;
-            if (cfg.centered && mom) rmsprop<true, true>(w, g, s[0], avg, s[1], n, lr, rho, eps, mu);
-            else if (cfg.centered) rmsprop<true, false>(w, g, s[0], avg, nullptr, n, lr, rho, eps, mu);
-            else if (mom) rmsprop<false, true>(w, g, s[0], nullptr, s[1], n, lr, rho, eps, mu);
-            else rmsprop<false, false>(w, g, s[0], nullptr, nullptr, n, lr, rho, eps, mu);
-            return;
+// --- the optimizer ------------------------------------------------------------------------------------
+
+void Optimizer::configure(const OptimizerConfig& cfg) {
+    check_enum(cfg.kind, "optimizer");
+    std::unique_ptr<Rule> rule = make_rule(cfg.kind, cfg.hyper);  // throws for bad hyperparameters
+    if (cfg.schedule == Schedule::PiecewiseConstantDecay && cfg.values.size() != cfg.boundaries.size() + 1)
+        throw std::invalid_argument("piecewise constant decay needs one more value than boundaries");
+    learning_rate_at(cfg, 0);  // throws for an unknown schedule
+    cfg_ = cfg;
+    rule_ = std::move(rule);
+    const auto& slots = rule_->slots();
+    while (slots_.size() < slots.size()) slots_.emplace_back(n_);
+    for (size_t s = 0; s < slots.size(); ++s) std::fill(slots_[s].begin(), slots_[s].end(), slots[s].init);
+    scalars_.clear();
+    for (const Rule::Scalar& sc : rule_->scalars()) scalars_.push_back(sc.init);
+    iterations = 0;
+}
+
+void Optimizer::update_slices(const StepScalars& k, float* w, const float* g, long lo, long hi) {
+    float* s[Rule::kMaxSlots];
+    for (int j = 0; j < num_slots(); ++j) s[j] = slots_[j].data() + lo;
+    if (cfg_.weight_decay > 0.0f) decay(w + lo, hi - lo, k.lr, cfg_.weight_decay);
+    rule_->update(k, w + lo, g + lo, s, hi - lo);
+}
+
+void Optimizer::step(float* w, float* g, const std::vector<Span>& tensors) {
+    if (!rule_) throw std::logic_error("the optimizer must be configured before it steps");
+    if (cfg_.global_clipnorm > 0.0f) clip_global(cfg_.global_clipnorm, g, n_);
+    const StepScalars k = rule_->step_scalars(static_cast<double>(iterations + 1),  // Keras' step count
+                                              learning_rate_at(cfg_, iterations), scalars_.data());
+    if (cfg_.clipnorm > 0.0f || cfg_.clipvalue > 0.0f) {  // clipping is per tensor, so update per tensor
+        for (const Span& t : tensors) {
+            clip_tensor(cfg_, g + t.offset, t.size);
+            update_slices(k, w, g, t.offset, t.offset + t.size);
         }
-        case Opt::Adam:
-        case Opt::AdamW: {
-            const float alpha = k.adam_alpha;
-            if (cfg.amsgrad) adam<true>(w, g, s[0], s[1], s[2], n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
-            else adam<false>(w, g, s[0], s[1], nullptr, n, alpha, cfg.beta_1, cfg.beta_2, cfg.epsilon);
-            return;
-        }
-        case Opt::Adagrad:
-            adagrad(w, g, s[0], n, lr, cfg.epsilon);
-            return;
-        case Opt::Nadam:
-            nadam(w, g, s[0], s[1], n, lr, cfg.beta_1, cfg.beta_2, cfg.epsilon, k.nadam_c_m, k.nadam_c_g, k.nadam_c_v);
-            return;
+    } else {  // every rule is elementwise: one pass over all parameters, in slices of 16 when large
+        for_slices((n_ + 15) / 16, 16, rule_->parallel_min, [&](long b0, long b1) {
+            update_slices(k, w, g, b0 * 16, std::min(n_, b1 * 16));
+        });
     }
-    throw std::invalid_argument("unknown optimizer code " + std::to_string(static_cast<int>(cfg.kind)));
+    ++iterations;
 }
 
 }  // namespace pmdl

@@ -1,39 +1,41 @@
-// Optimizer update rules over flat arrays: one fused pass over parameter, gradient and state.
+// Optimizers: the Optimizer object owns all optimizer state (slots, iteration count, a rule's scalars) and
+// steps the network's flat array of trainable floats. The update rules are the table in optimizer_rules.cpp:
+// one entry per rule (its hyperparameters, slots, per-step scalars and fused update), so that a new rule
+// touches that one C++ file, and the network never knows which rule it runs.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "aligned.h"
 #include "enum_list.h"
 
 namespace pmdl {
 
-// X(Member, "keras_name"), in value order: append only.
-#define PMDL_OPTIMIZERS(X) \
-    X(SGD, "sgd")          \
-    X(RMSprop, "rmsprop")  \
-    X(Adam, "adam")        \
-    X(AdamW, "adamw")      \
-    X(Adagrad, "adagrad")  \
-    X(Nadam, "nadam")
+// Opt codes are positions in the rule table (optimizer_rules.cpp), which is the optimizers' one list; the
+// names Python sees (bindings_enums.cpp) and the range check follow it.
+enum class Opt : int {};
+template <>
+struct EnumList<Opt> {
+    static int count();
+    static const char* name(int i);
+};
 
-PMDL_DECLARE_ENUM(Opt, PMDL_OPTIMIZERS)
 enum class Schedule : int { Constant, ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay };
 
 struct OptimizerConfig {
-    Opt kind = Opt::RMSprop;
+    Opt kind{};
     float learning_rate = 0.001f;
-    float momentum = 0.0f;        // SGD, RMSprop
-    bool nesterov = false;        // SGD
-    float rho = 0.9f;             // RMSprop
-    bool centered = false;        // RMSprop
-    float beta_1 = 0.9f;          // Adam, AdamW, Nadam
-    float beta_2 = 0.999f;
-    bool amsgrad = false;         // Adam, AdamW
-    float epsilon = 1e-7f;
-    float initial_accumulator_value = 0.1f;  // Adagrad
-    float weight_decay = 0.0f;    // decoupled, applied before the update (AdamW and any weight_decay=)
-    float clipnorm = 0.0f;        // each <= 0 means off; at most one is set (checked in Python)
+    // The rule's own hyperparameters by Keras name ("momentum", "beta_1", ...; flags as 0 or 1). A missing
+    // one takes Keras' default; an unknown key or a value out of range is an error naming it.
+    std::map<std::string, double> hyper;
+    float weight_decay = 0.0f;     // decoupled, applied before the update (AdamW and any weight_decay=)
+    float clipnorm = 0.0f;         // each <= 0 means off; at most one is set (checked in Python)
     float clipvalue = 0.0f;
     float global_clipnorm = 0.0f;
     // Learning-rate schedule evaluated at the iteration count before each step.
@@ -43,31 +45,103 @@ struct OptimizerConfig {
     std::vector<double> boundaries, values;  // piecewise constant: values has one more entry
 };
 
-// Number of per-parameter state slots the rule keeps (momentum, velocity, ...).
-int optimizer_slots(const OptimizerConfig& cfg);
-
-// Slot s of each parameter starts at this value (Adagrad's accumulator starts at 0.1, not 0).
-float optimizer_slot_init(const OptimizerConfig& cfg, int slot);
-
 // Learning rate at `iteration` (0-based count of steps taken so far).
 float learning_rate_at(const OptimizerConfig& cfg, int64_t iteration);
 
-// Per-step scalars shared by all tensors of one step, computed once per step (not per slice of parameters).
-struct StepScalars {
-    float lr;
-    float adam_alpha;     // Adam/AdamW: lr with both bias corrections folded in
-    float nadam_c_m, nadam_c_g, nadam_c_v;  // Nadam: coefficients of m, g and v
+// A rule's hyperparameters as it reads them: checked getters that remember which keys were asked for, so a
+// misspelt key is an error, not silently the default.
+class Hyper {
+public:
+    Hyper(const char* rule, const std::map<std::string, double>& values) : rule_(rule), values_(values) {}
+    // A number in [lo, hi] (hi excluded when hi_open); `fallback` when absent.
+    float number(const char* key, double fallback, double lo, double hi, bool hi_open = false) const;
+    bool flag(const char* key, bool fallback) const;  // 0 or 1
+    void check_all_read() const;
+
+private:
+    const char* rule_;
+    const std::map<std::string, double>& values_;
+    mutable std::set<std::string> read_;
 };
 
-// The scalars of step `iteration` (0-based); `nadam_u_product` is Nadam's running product of its momentum
-// schedule, which this advances.
-StepScalars step_scalars(const OptimizerConfig& cfg, int64_t iteration, double& nadam_u_product);
+// Coefficients shared by every parameter of one step, computed once per step (not per slice).
+struct StepScalars {
+    float lr;
+    float c[3];  // the rule's own (Adam's bias-corrected alpha, Nadam's m/g/v weights, ...)
+};
 
-// Update n parameters w with gradient g (already clipped) and state slots s[0..slots-1].
-void optimizer_update(const OptimizerConfig& cfg, const StepScalars& k, float* w, const float* g,
-                      float* const* s, long n);
+// One update rule, built by its table entry from the hyperparameters.
+class Rule {
+public:
+    struct Slot {
+        const char* name;  // Keras' variable name ("momentum", "velocity", ...)
+        float init;
+    };
+    struct Scalar {
+        const char* name;  // state carried across steps besides the slots (Nadam's "u_product")
+        double init;
+    };
+    static constexpr int kMaxSlots = 8;  // the optimizer passes slot pointers in a fixed array
+    virtual ~Rule() = default;
+    const std::vector<Slot>& slots() const { return slots_; }          // in Keras' variable order
+    const std::vector<Scalar>& scalars() const { return scalars_; }
+    // Coefficients of step t = iterations + 1 at learning rate lr; may advance `state` (one per scalar).
+    virtual StepScalars step_scalars(double t, float lr, double* state) const;
+    // The fused update of n parameters w from their (clipped) gradients g and slots s[0 .. slots-1].
+    virtual void update(const StepScalars& k, float* w, const float* g, float* const* s, long n) const = 0;
+    // Parameter count from which the update is split over threads: waking them costs more below it.
+    // Rules with a square root and a division per parameter (Adam) break even at ~30k parameters; SGD's
+    // few multiply-adds need more.
+    long parallel_min = 1L << 15;
 
-// Clip one tensor's gradient by value or by its own norm (clipnorm); in place.
-void clip_tensor(const OptimizerConfig& cfg, float* g, long n);
+protected:
+    std::vector<Slot> slots_;
+    std::vector<Scalar> scalars_;
+};
+
+// The table's entry for `kind`; throws std::invalid_argument for an unknown code or bad hyperparameters.
+std::unique_ptr<Rule> make_rule(Opt kind, const std::map<std::string, double>& hyper);
+
+// One tensor of the flat trainable array: clipnorm and clipvalue work per tensor.
+struct Span {
+    long offset, size;
+};
+
+class Optimizer {
+public:
+    explicit Optimizer(long n) : n_(n) {}  // n trainable floats; steps nothing until configured
+
+    // Validates everything before changing anything, then resets the state: slots to their initial values,
+    // scalars, iterations = 0.
+    void configure(const OptimizerConfig& cfg);
+    bool configured() const { return rule_ != nullptr; }
+
+    // One step over the trainable floats w with gradients g (clipped in place): clipping, weight decay,
+    // the rule's update; then iterations += 1. `tensors` cover [0, n) in order.
+    void step(float* w, float* g, const std::vector<Span>& tensors);
+
+    void set_learning_rate(float lr) { cfg_.learning_rate = lr; }
+    float current_learning_rate() const { return learning_rate_at(cfg_, iterations); }
+
+    int num_slots() const { return rule_ ? (int)rule_->slots().size() : 0; }
+    const char* slot_name(int s) const { return rule_->slots()[s].name; }
+    float* slot(int s) { return slots_[s].data(); }
+    int num_scalars() const { return rule_ ? (int)rule_->scalars().size() : 0; }
+    const char* scalar_name(int i) const { return rule_->scalars()[i].name; }
+    double& scalar(int i) { return scalars_[i]; }
+
+    int64_t iterations = 0;  // steps taken (Keras optimizer.iterations)
+
+private:
+    void update_slices(const StepScalars& k, float* w, const float* g, long lo, long hi);
+
+    long n_;
+    OptimizerConfig cfg_;
+    std::unique_ptr<Rule> rule_;
+    // One buffer of n floats per slot, kept across configures (the list only grows): NumPy views of the
+    // slots taken before a re-compile still point at live memory.
+    std::vector<Floats> slots_;
+    std::vector<double> scalars_;
+};
 
 }  // namespace pmdl

@@ -54,8 +54,9 @@ def save_model(model, filepath, overwrite=True):
     if net is not None and model.compiled:
         slots = net.slots()
         arrays += [(f"optimizer/slots/{s}", slot) for s, slot in enumerate(slots)]
-        optimizer_state = {"iterations": int(net.iterations), "nadam_u_product": float(net.nadam_u_product),
-                           "slots": len(slots)}
+        # The rule's own scalars (Nadam's u_product) by name; "nadam_u_product" too, for readers before them.
+        optimizer_state = {"iterations": int(net.iterations), "slots": len(slots), "slot_names": net.slot_names(),
+                           "scalars": dict(net.optimizer_scalars), "nadam_u_product": float(net.nadam_u_product)}
     _write(path, "model", config, arrays, model._input_shape, optimizer_state, overwrite)
 
 
@@ -306,10 +307,15 @@ def _restore_optimizer(model, arrays, state, path):
         return
     net = model._net
     _expect(isinstance(state, dict), path, "the optimizer state is not an object")
-    iterations, product, count = state.get("iterations"), state.get("nadam_u_product"), state.get("slots")
+    iterations, count = state.get("iterations"), state.get("slots")
     _expect(_is_int(iterations) and 0 <= iterations < 2**63, path, f"bad iteration count {iterations!r:.80}")
-    _expect(isinstance(product, (int, float)) and not isinstance(product, bool), path,
-            f"bad nadam_u_product {product!r:.80}")
+    names = set(net.optimizer_scalars)
+    scalars = state.get("scalars")
+    if scalars is None:  # written before the rules named their scalars: Nadam's was its only one
+        scalars = {name: state.get("nadam_u_product") for name in names}
+    _expect(isinstance(scalars, dict) and set(scalars) == names and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in scalars.values()), path,
+        f"the optimizer scalars must be numbers named {sorted(names)}, got {scalars!r:.80}")
     slots = net.slots()
     _expect(count == len(slots), path, f"the optimizer state has {count!r:.20} slots, but "
             f"{type(model.optimizer).__name__} uses {len(slots)}")
@@ -320,7 +326,7 @@ def _restore_optimizer(model, arrays, state, path):
     for s, view in enumerate(slots):
         view[...] = arrays[f"optimizer/slots/{s}"]
     net.iterations = iterations
-    net.nadam_u_product = float(product)
+    net.optimizer_scalars = {name: float(v) for name, v in scalars.items()}
 
 
 # --- arguments ----------------------------------------------------------------------------------------

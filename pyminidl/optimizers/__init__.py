@@ -1,5 +1,8 @@
-"""Optimizers: each class is a set of hyperparameters; the update rules live in cpp/optimizers.cpp."""
+"""Optimizers: each class declares its hyperparameters once (`_hyperparameters`); their validation, the
+constructor's arguments, get_config/from_config and the C++ mirror (OptimizerConfig.hyper) all follow from that
+declaration. The update rules live in cpp/optimizer_rules.cpp, the state in the C++ Optimizer object."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -10,26 +13,93 @@ from pyminidl.optimizers import schedules
 from pyminidl.optimizers.schedules import LearningRateSchedule
 
 
+class Hyper:
+    """One hyperparameter of an optimizer class: Keras' default, and the check a given value passes (the
+    check returns the value as stored: a float or a bool)."""
+
+    __slots__ = ("default", "check")
+
+    def __init__(self, default, check):
+        self.default, self.check = default, check
+
+
+def _fraction(name, value):  # momentum, rho
+    return _check.number(name, value, 0.0, 1.0)
+
+
+def _decay_rate(name, value):  # beta_1, beta_2: 1 would never forget and divides by 0 in the bias correction
+    return _check.number(name, value, 0.0, 1.0, high_open=True)
+
+
+def _non_negative(name, value):  # epsilon, initial_accumulator_value
+    return _check.number(name, value, 0.0)
+
+
+_flag = _check.boolean
+_DEFAULT = object()  # "not given": the class's default applies
+_BASE_ARGS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "name")
+_BY_NAME = {}  # Keras name ('adam') -> class: the one registry, filled as the classes are defined
+
+
 class Optimizer:
     """Base class: learning rate (a float or a schedule), weight decay and gradient clipping.
 
-    The optimizer's state (slots, iteration count) lives in the compiled model's C++ network.
+    A subclass names its C++ rule (`_kind`, a member of _core.Opt) and declares its own hyperparameters in
+    `_hyperparameters` (name -> Hyper, in Keras' argument order); the optimizer's state (slots, iteration
+    count) lives in the compiled model's C++ network.
     """
 
     _kind = None
+    _hyperparameters = {}
+    _default_learning_rate = 0.001
+    _default_weight_decay = None  # AdamW: 0.004, and None is refused
 
-    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls._kind is not None:
+            if cls._kind not in _core.Opt.__members__:  # the Python class and the C++ table must agree
+                raise TypeError(f"{cls.__name__}: the C++ core has no optimizer rule {cls._kind!r}")
+            _BY_NAME[cls._kind] = cls
+        cls.__signature__ = cls._signature()
+
+    @classmethod
+    def _signature(cls):
+        """What help() and inspect show: learning_rate, the declared hyperparameters, the common arguments."""
+        P = inspect.Parameter
+        common = {"weight_decay": cls._default_weight_decay, "use_ema": False}
+        params = [P("learning_rate", P.POSITIONAL_OR_KEYWORD, default=cls._default_learning_rate)]
+        params += [P(k, P.POSITIONAL_OR_KEYWORD, default=h.default) for k, h in cls._hyperparameters.items()]
+        params += [P(k, P.KEYWORD_ONLY, default=common.get(k)) for k in _BASE_ARGS]
+        return inspect.Signature(params)
+
+    def __init__(self, learning_rate=_DEFAULT, *args, weight_decay=_DEFAULT, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, name=None, lr=None, decay=None, **kwargs):
+        cls = type(self)
+        hypers = cls._hyperparameters
+        if len(args) > len(hypers):
+            raise TypeError(f"{cls.__name__} takes at most {1 + len(hypers)} positional arguments "
+                            f"(learning_rate, {', '.join(hypers)}), got {1 + len(args)}")
+        given = dict(zip(hypers, args))
+        for key in [k for k in kwargs if k in hypers]:
+            if key in given:
+                raise TypeError(f"{cls.__name__} got multiple values for argument '{key}'")
+            given[key] = kwargs.pop(key)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        for key, hyper in hypers.items():
+            setattr(self, key, hyper.check(key, given.get(key, hyper.default)))
         if lr is not None:  # Keras 2 tutorials write SGD(lr=0.1); it means learning_rate
             learning_rate = lr
         if decay:
             warnings.warn("decay= is ignored, as in Keras 3; use a learning-rate schedule instead", stacklevel=3)
         if use_ema:
             raise NotImplementedError("use_ema=True is not supported by pyminidl")
+        if weight_decay is _DEFAULT:
+            weight_decay = cls._default_weight_decay
+        elif weight_decay is None and cls._default_weight_decay is not None:
+            raise ValueError(f"{cls.__name__} needs a weight_decay, got None")
         self._network = None
-        self.learning_rate = learning_rate
+        self.learning_rate = cls._default_learning_rate if learning_rate is _DEFAULT else learning_rate
         self.weight_decay = None if weight_decay is None else _check.number("weight_decay", weight_decay, 0.0)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         given = [k for k, v in clips.items() if v is not None]
@@ -37,7 +107,7 @@ class Optimizer:
             raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set, got {given}")
         for key, value in clips.items():
             setattr(self, key, None if value is None else _check.number(key, value, 0.0, low_open=True))
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or unique_name(snake_case(cls.__name__))
 
     # --- learning rate: a float or a schedule, assignable at any time (ReduceLROnPlateau does) ----
     @property
@@ -67,22 +137,19 @@ class Optimizer:
         return float(lr(0)) if isinstance(lr, LearningRateSchedule) else lr
 
     def _config(self):
-        """The C++ description of this optimizer."""
+        """The C++ description of this optimizer: the rule, its hyperparameters by name, the common part."""
         cfg = _core.OptimizerConfig()
-        cfg.kind = self._kind
+        cfg.kind = _core.Opt.__members__[self._kind]
         if isinstance(self._learning_rate, LearningRateSchedule):
             self._learning_rate._apply(cfg)
         else:
             cfg.learning_rate = self._learning_rate
+        cfg.hyper = {key: float(getattr(self, key)) for key in self._hyperparameters}  # flags as 0.0 / 1.0
         cfg.weight_decay = self.weight_decay or 0.0
         cfg.clipnorm = self.clipnorm or 0.0
         cfg.clipvalue = self.clipvalue or 0.0
         cfg.global_clipnorm = self.global_clipnorm or 0.0
-        self._fill(cfg)
         return cfg
-
-    def _fill(self, cfg):
-        pass
 
     def _push(self):
         """Send a changed float learning rate to the network being trained."""
@@ -96,11 +163,8 @@ class Optimizer:
                   "learning_rate": schedules.serialize(lr) if isinstance(lr, LearningRateSchedule) else lr,
                   "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
                   "global_clipnorm": self.global_clipnorm}
-        config.update(self._hyper())
+        config.update({key: getattr(self, key) for key in self._hyperparameters})
         return config
-
-    def _hyper(self):
-        return {}
 
     @classmethod
     def from_config(cls, config):
@@ -113,102 +177,54 @@ class Optimizer:
         return f"<{type(self).__name__} name={self.name} learning_rate={self._learning_rate}>"
 
 
+# --- the rules: one declaration each (Keras 3's defaults, KERAS_REFERENCE.md §1) ------------------------
+
+_BETAS = {"beta_1": Hyper(0.9, _decay_rate), "beta_2": Hyper(0.999, _decay_rate),
+          "epsilon": Hyper(1e-7, _non_negative)}
+
+
 class SGD(Optimizer):
     """Gradient descent, optionally with (Nesterov) momentum: v = m*v - lr*g; w += v."""
 
-    _kind = _core.Opt.sgd
-
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
-        self.momentum = _check.number("momentum", momentum, 0.0, 1.0)
-        self.nesterov = _check.boolean("nesterov", nesterov)
-        super().__init__(learning_rate=learning_rate, **kwargs)
-
-    def _fill(self, cfg):
-        cfg.momentum, cfg.nesterov = self.momentum, self.nesterov
-
-    def _hyper(self):
-        return {"momentum": self.momentum, "nesterov": self.nesterov}
+    _kind = "sgd"
+    _default_learning_rate = 0.01
+    _hyperparameters = {"momentum": Hyper(0.0, _fraction), "nesterov": Hyper(False, _flag)}
 
 
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e): w -= lr*g/sqrt(s + eps), s a running mean of g^2."""
 
-    _kind = _core.Opt.rmsprop
-
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
-        self.rho = _check.number("rho", rho, 0.0, 1.0)
-        self.momentum = _check.number("momentum", momentum, 0.0, 1.0)
-        self.epsilon = _check.number("epsilon", epsilon, 0.0)
-        self.centered = _check.boolean("centered", centered)
-        super().__init__(learning_rate=learning_rate, **kwargs)
-
-    def _fill(self, cfg):
-        cfg.rho, cfg.momentum, cfg.epsilon, cfg.centered = self.rho, self.momentum, self.epsilon, self.centered
-
-    def _hyper(self):
-        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+    _kind = "rmsprop"
+    _hyperparameters = {"rho": Hyper(0.9, _fraction), "momentum": Hyper(0.0, _fraction),
+                        "epsilon": Hyper(1e-7, _non_negative), "centered": Hyper(False, _flag)}
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2014), with Keras' epsilon placement; amsgrad (Reddi et al., 2018)."""
 
-    _kind = _core.Opt.adam
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
-        self.beta_1 = _check.number("beta_1", beta_1, 0.0, 1.0, high_open=True)
-        self.beta_2 = _check.number("beta_2", beta_2, 0.0, 1.0, high_open=True)
-        self.epsilon = _check.number("epsilon", epsilon, 0.0)
-        self.amsgrad = _check.boolean("amsgrad", amsgrad)
-        super().__init__(learning_rate=learning_rate, **kwargs)
-
-    def _fill(self, cfg):
-        cfg.beta_1, cfg.beta_2, cfg.epsilon, cfg.amsgrad = self.beta_1, self.beta_2, self.epsilon, self.amsgrad
-
-    def _hyper(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+    _kind = "adam"
+    _hyperparameters = {**_BETAS, "amsgrad": Hyper(False, _flag)}
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): w -= lr*wd*w before each step."""
 
-    _kind = _core.Opt.adamw
-
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, **kwargs):
-        if weight_decay is None:
-            raise ValueError("AdamW needs a weight_decay, got None")
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, **kwargs)
+    _kind = "adamw"
+    _default_weight_decay = 0.004
 
 
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011): acc += g^2; w -= lr*g/sqrt(acc + eps), acc starting at 0.1."""
 
-    _kind = _core.Opt.adagrad
-
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
-        self.initial_accumulator_value = _check.number("initial_accumulator_value", initial_accumulator_value, 0.0)
-        self.epsilon = _check.number("epsilon", epsilon, 0.0)
-        super().__init__(learning_rate=learning_rate, **kwargs)
-
-    def _fill(self, cfg):
-        cfg.initial_accumulator_value, cfg.epsilon = self.initial_accumulator_value, self.epsilon
-
-    def _hyper(self):
-        return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+    _kind = "adagrad"
+    _hyperparameters = {"initial_accumulator_value": Hyper(0.1, _non_negative), "epsilon": Hyper(1e-7, _non_negative)}
 
 
-class Nadam(Adam):
+class Nadam(Optimizer):
     """Adam with Nesterov momentum (Dozat, 2016), Keras' momentum schedule 0.96**t."""
 
-    _kind = _core.Opt.nadam
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
-
-    def _hyper(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
-
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad, "nadam": Nadam}
+    _kind = "nadam"
+    _hyperparameters = dict(_BETAS)
 
 
 def get(identifier):
