@@ -208,6 +208,35 @@ private:
     float b1_, b2_, eps_;
 };
 
+// --- Adamax (Kingma & Ba, 2014, section 7.1): u = max(b2*u, |g|); w -= lr/(1 - b1^t) * m/(u + eps) --------
+
+PMDL_SIMD_CLONES
+void adamax_update(F w, CF g, F m, F u, long n, float step, float b1, float b2, float eps) {
+    for (long i = 0; i < n; ++i) {
+        m[i] += (1.0f - b1) * (g[i] - m[i]);
+        u[i] = std::max(b2 * u[i], std::fabs(g[i]));
+        w[i] -= step * m[i] / (u[i] + eps);
+    }
+}
+
+class Adamax final : public Rule {
+public:
+    explicit Adamax(const Hyper& h)
+        : b1_(h.number("beta_1", 0.9, 0.0, 1.0, true)), b2_(h.number("beta_2", 0.999, 0.0, 1.0, true)),
+          eps_(h.number("epsilon", 1e-7, 0.0, HUGE_VAL)) {
+        slots_ = {{"momentum", 0.0f}, {"norm", 0.0f}};
+    }
+    StepScalars step_scalars(double t, float lr, double*) const override {  // the bias-corrected step size
+        return {lr, {static_cast<float>(lr / (1.0 - std::pow((double)b1_, t))), 0.0f, 0.0f}};
+    }
+    void update(const StepScalars& k, float* w, const float* g, float* const* s, long n) const override {
+        adamax_update(w, g, s[0], s[1], n, k.c[0], b1_, b2_, eps_);
+    }
+
+private:
+    float b1_, b2_, eps_;
+};
+
 // --- the table: Keras' name and the rule; a code is its position (append only) ------------------------
 
 template <class R>
@@ -227,6 +256,7 @@ constexpr Entry kRules[] = {
     {"adamw", make<Adam>},  // AdamW is Adam plus the optimizer's decoupled weight decay
     {"adagrad", make<Adagrad>},
     {"nadam", make<Nadam>},
+    {"adamax", make<Adamax>},
 };
 constexpr int kNumRules = sizeof(kRules) / sizeof(kRules[0]);
 

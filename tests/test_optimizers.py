@@ -8,7 +8,7 @@ import pyminidl
 from pyminidl import optimizers
 from pyminidl.layers import Dense
 from pyminidl.models import Sequential
-from pyminidl.optimizers import SGD, Adagrad, Adam, AdamW, Nadam, RMSprop, schedules
+from pyminidl.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, schedules
 
 # --- float64 reference MLP ----------------------------------------------------------------------------
 
@@ -117,6 +117,10 @@ class RefOptimizer:
             m_hat = self.u_t1 * s[0] / (1 - self.u_product * self.u_t1) + (1 - self.u_t) * g / (1 - self.u_product)
             v_hat = s[1] / (1 - self.beta_2**t)
             return w - lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        if self.kind == "adamax":  # keras/src/optimizers/adamax.py
+            s[0][...] += (g - s[0]) * (1 - self.beta_1)
+            s[1][...] = np.maximum(self.beta_2 * s[1], np.abs(g))
+            return w - lr * s[0] / ((1 - self.beta_1**t) * (s[1] + self.epsilon))
         raise KeyError(self.kind)
 
 
@@ -195,6 +199,9 @@ OPTIMIZERS = {  # name -> (pyminidl optimizer factory, reference kwargs)
     "nadam": (lambda: Nadam(0.01), dict(kind="nadam", lr=0.01)),
     "nadam-betas": (lambda: Nadam(0.005, beta_1=0.85, beta_2=0.95), dict(kind="nadam", lr=0.005, beta_1=0.85,
                                                                            beta_2=0.95)),
+    "adamax": (lambda: Adamax(0.01), dict(kind="adamax", lr=0.01)),
+    "adamax-betas": (lambda: Adamax(0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-3, weight_decay=0.01),
+                     dict(kind="adamax", lr=0.02, beta_1=0.8, beta_2=0.95, epsilon=1e-3, weight_decay=0.01)),
     "sgd-clipnorm": (lambda: SGD(0.1, momentum=0.5, clipnorm=0.05),
                      dict(kind="sgd", lr=0.1, momentum=0.5, clipnorm=0.05)),
     "sgd-clipvalue": (lambda: SGD(0.1, clipvalue=0.02), dict(kind="sgd", lr=0.1, clipvalue=0.02)),
@@ -237,7 +244,7 @@ def test_wide_layers_match_float64_keras_rules(threads):
     _assert_close(model, ref_ws, rtol=1e-4)
 
 
-@pytest.mark.parametrize("opt", ["sgd-nesterov", "rmsprop-centered-momentum", "adam", "nadam", "adagrad"])
+@pytest.mark.parametrize("opt", ["sgd-nesterov", "rmsprop-centered-momentum", "adam", "nadam", "adagrad", "adamax"])
 def test_uneven_batches_and_split_fits(opt):
     """70 samples in batches of 32 (32, 32, 6); two fits continue the optimizer state (incl. Nadam's u_product)."""
     model, layers, loss, weights, x, y = _setup("relu-softmax-cce", n=70, seed=3)
@@ -250,7 +257,7 @@ def test_uneven_batches_and_split_fits(opt):
 
 
 @pytest.mark.parametrize("opt", ["rmsprop-centered-momentum", "amsgrad", "adamw-amsgrad", "adagrad-init", "nadam",
-                                 "sgd-nesterov"])
+                                 "sgd-nesterov", "adamax"])
 def test_updates_split_over_threads_give_the_same_bits(opt):
     """~200k parameters: past the size from which the update runs on both threads (every rule's own limit),
     each slice must update its parameters and every state slot exactly as one thread does."""
@@ -301,6 +308,7 @@ def test_weight_decay_alone_shrinks_by_lr_times_wd():
     (lambda: SGD(learning_rate=0.1, clipvalue=0.25), 1.0 - 0.025),
     (lambda: SGD(learning_rate=0.1, global_clipnorm=1.5), 1.0 - 0.15),
     (lambda: SGD(learning_rate=0.1, momentum=0.9, nesterov=True), 1.0 - 0.1 * 2 * 1.9),
+    (lambda: Adamax(learning_rate=0.1), 1.0 - 0.1 * 2 / (2 + 1e-7)),  # m = 0.1*g, u = |g|, lr / (1 - 0.9)
 ])
 def test_first_step_hand_values(make, want):
     """w = 1, x = 1, y = 0, mse: gradient 2."""
@@ -379,6 +387,7 @@ def test_learning_rate_is_stored_as_float32():
     ("adagrad", Adagrad, dict(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)),
     ("adamw", AdamW, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, weight_decay=0.004)),
     ("nadam", Nadam, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)),
+    ("adamax", Adamax, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)),
     ("Adam", Adam, {}), ("RMSprop", RMSprop, {}), ("SGD", SGD, {}),   # case-insensitive lookup
 ])
 def test_defaults(name, cls, attrs):
@@ -439,3 +448,13 @@ def test_global_clipnorm_with_infinite_norm_makes_every_gradient_nan():
     model.compile(optimizer=SGD(0.1, global_clipnorm=1.0), loss="mse")
     model.fit(np.array([[10.0, 1.0]]), np.zeros((1, 2)), batch_size=1, verbose=0)
     assert all(np.isnan(w).all() for w in model.get_weights())
+
+
+def test_adamax_slots_are_keras_variables():
+    """Keras' Adamax keeps "momentum" (m) and "norm" (u), both from 0; after one step u = |g|."""
+    model = _one_weight_model(1.0)
+    model.compile(optimizer=Adamax(), loss="mse")
+    model.fit(np.ones((1, 1)), np.zeros((1, 1)), batch_size=1, verbose=0)  # g = 2
+    assert model._net.slot_names() == ["momentum", "norm"]
+    m, u = model._net.slots()
+    assert m[0] == pytest.approx(0.2, rel=1e-6) and u[0] == pytest.approx(2.0, rel=1e-6)

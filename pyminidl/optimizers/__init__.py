@@ -227,6 +227,14 @@ class Nadam(Optimizer):
     _hyperparameters = dict(_BETAS)
 
 
+class Adamax(Optimizer):
+    """Adamax (Kingma & Ba, 2014, section 7.1): Adam with the infinity norm, u = max(beta_2*u, |g|);
+    w -= lr/(1 - beta_1**t) * m/(u + eps)."""
+
+    _kind = "adamax"
+    _hyperparameters = dict(_BETAS)
+
+
 def get(identifier):
     """An optimizer from a name ('adam', case-insensitive), a class or an instance."""
     if isinstance(identifier, Optimizer):
