@@ -139,7 +139,8 @@ def test_declared_checks_name_the_argument(make, match):
 
 # --- saved state -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [lambda: Adam(0.01, amsgrad=True), lambda: Nadam(0.01), lambda: RMSprop(0.01, momentum=0.5)])
+@pytest.mark.parametrize("make", [lambda: Adam(0.01, amsgrad=True), lambda: Nadam(0.01),
+                                  lambda: RMSprop(0.01, momentum=0.5)])
 def test_saved_state_resumes_bit_identically(tmp_path, make):
     x, y = _data()
     a = _model(make())
