@@ -241,11 +241,24 @@ void bind_network(py::module_& m) {
                                       std::to_string(values.size()));
             for (int i = 0; i < opt.num_scalars(); ++i) opt.scalar(i) = next[i];
         })
-        .def_property_readonly("nadam_u_product", [](Network& n) {  // Nadam's scalar, 1.0 for other rules
+        // Nadam's scalar (1.0 for the other rules, which have none): the name code written before
+        // optimizer_scalars uses.
+        .def_property("nadam_u_product", [](Network& n) {
             Optimizer& opt = n.optimizer();
             for (int i = 0; i < opt.num_scalars(); ++i)
                 if (std::string(opt.scalar_name(i)) == "u_product") return opt.scalar(i);
             return 1.0;
+        }, [](Network& n, double v) {
+            Optimizer& opt = n.optimizer();
+            std::lock_guard<std::mutex> lock(n.mutex);
+            for (int i = 0; i < opt.num_scalars(); ++i) {
+                if (std::string(opt.scalar_name(i)) == "u_product") {
+                    opt.scalar(i) = v;
+                    return;
+                }
+            }
+            if (v != 1.0)
+                throw py::value_error("nadam_u_product: this optimizer has no u_product, got " + std::to_string(v));
         })
         .def("layer_weights", [](py::object self, int j) {
             Network& n = self.cast<Network&>();

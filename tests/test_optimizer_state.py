@@ -54,6 +54,16 @@ def test_nadam_scalar_advances_with_the_momentum_schedule():
     want = np.prod([b1 * (1 - 0.5 * 0.96**t) for t in (1, 2)])
     assert model._net.optimizer_scalars["u_product"] == pytest.approx(want, rel=1e-15)
     assert model._net.nadam_u_product == model._net.optimizer_scalars["u_product"]
+    model._net.nadam_u_product = 0.5  # the name used before optimizer_scalars still writes it
+    assert model._net.optimizer_scalars == {"u_product": 0.5}
+
+
+def test_nadam_u_product_of_other_rules_is_one():
+    net = _model(Adam())._net
+    net.nadam_u_product = 1.0
+    assert net.nadam_u_product == 1.0
+    with pytest.raises(ValueError, match="has no u_product, got 0.5"):
+        net.nadam_u_product = 0.5
 
 
 def _config(kind, **hyper):
