@@ -33,6 +33,7 @@ WEIGHTS_SUFFIX = ".weights.h5"
 _MAX_JSON_BYTES = 16 << 20  # config and manifest; a real one is a few kB
 _MAX_ARRAYS = 100_000
 _MAX_NDIM = 8
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 class _BadFile(ValueError):
@@ -56,7 +57,7 @@ def save_model(model, filepath, overwrite=True):
         arrays += [(f"optimizer/slots/{s}", slot) for s, slot in enumerate(slots)]
         optimizer_state = {"iterations": int(net.iterations), "nadam_u_product": float(net.nadam_u_product),
                            "slots": len(slots)}
-    _write(path, "model", config, arrays, model._input_shape, optimizer_state, overwrite)
+    _write(path, "model", config, arrays, getattr(model, "_input_shape", None), optimizer_state, overwrite)
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -64,13 +65,11 @@ def save_weights(model, filepath, overwrite=True):
     path = _path_arg(filepath, (WEIGHTS_SUFFIX,), "save_weights")
     if not model.built:
         raise ValueError(f"Model {model.name!r} has no weights yet: build it (or fit it) before save_weights")
-    _write(path, "weights", None, _layer_arrays(model), model._input_shape, None, overwrite)
+    _write(path, "weights", None, _layer_arrays(model), getattr(model, "_input_shape", None), None, overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model written by `model.save('name.keras')`, compiled and with its optimizer state when it had them."""
-    from pyminidl.models import Sequential
-
     path = _path_arg(filepath, (MODEL_SUFFIX,), "load_model")
     if custom_objects:
         raise ValueError(f"custom_objects is not supported by pyminidl (its files hold only built-in layers, "
@@ -80,13 +79,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         meta, config, arrays, manifest = _read(path)
         _expect(meta["kind"] == "model", path, "it holds only weights (saved with save_weights): create the "
                 "model and call model.load_weights(...) instead")
-        _expect(isinstance(config, dict) and config.get("class_name") == "Sequential"
-                and isinstance(config.get("config"), dict), path, "config.json does not describe a Sequential model")
+        _expect(isinstance(config, dict) and config.get("class_name") in _MODEL_CLASSES
+                and isinstance(config.get("config"), dict), path, "config.json does not describe a model")
         model_config = config["config"]
-        layer_arrays = _check_architecture(model_config, arrays, path)
-        model = Sequential.from_config(model_config)
+        if config["class_name"] == "Sequential":
+            layer_arrays = _check_architecture(model_config, arrays, path)
+        else:  # functional: the config's shapes are inferred symbolically, the weights then checked one by one
+            layer_arrays = [a for name, a in arrays.items() if name.startswith("layers/")]
+        # Model classes are found through the layer registry (a model is a layer): no import of models here.
+        model = layers_module.deserialize({"class_name": config["class_name"], "config": model_config})
         if layer_arrays:
             _expect(model.built, path, "the file holds weights, but its config gives no input shape")
+            variables = model.weights
+            _expect(len(variables) == len(layer_arrays), path, f"the config needs {len(variables)} weight arrays, "
+                    f"but the file holds {len(layer_arrays)}")
+            for var, a in zip(variables, layer_arrays):
+                _expect(tuple(var.shape) == a.shape, path, f"an array has shape {a.shape}, but the config's weight "
+                        f"{var.path!r} has shape {tuple(var.shape)}")
             model.set_weights(layer_arrays)
         compile_config = config.get("compile_config")
         if compile and compile_config is not None:
@@ -120,10 +129,13 @@ def load_weights(model, filepath):
 
 # --- writing ------------------------------------------------------------------------------------------
 def _layer_arrays(model):
+    """Named by position and layer name; a nested model's weights numbered under its entry (names are unique)."""
     out = []
     for i, layer in enumerate(model.layers):
-        for name, var in zip(layer._weight_names(), layer.weights):
-            out.append((f"layers/{i}/{layer.name}/{name}", var.value))
+        nested = hasattr(layer, "layers")
+        for k, var in enumerate(layer.weights):
+            short = var.path.rsplit("/", 1)[-1]
+            out.append((f"layers/{i}/{layer.name}/{f'{k}/' if nested else ''}{short}", var.value))
     return out
 
 
