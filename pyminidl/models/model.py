@@ -44,7 +44,6 @@ class Model(Trainer, Layer):
             raise ValueError(f"name must be a non-empty string, got {name!r}")
         self.name = name or unique_name(default_name)
         self.trainable = trainable
-        self._declared_input_shape = None
         self._inbound_nodes = []
         self._weights = []
         self._owner = None
@@ -71,6 +70,12 @@ class Model(Trainer, Layer):
             if layer.name == name:
                 return layer
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+
+    @property
+    def _declared_input_shape(self):
+        """The feature shape a model gives a Sequential it starts (Sequential([base_model, Dense(1)]))."""
+        specs = self._input_specs()
+        return specs[0][1] if len(specs) == 1 else None
 
     @property
     def built(self):
@@ -204,6 +209,11 @@ class Model(Trainer, Layer):
         print_fn = print_fn or print
         for line in summary_lines(self, line_length, positions):
             print_fn(line)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """keras.Model.from_config(config): a functional model (Sequential and Functional define their own)."""
+        return REGISTRY["Functional"].from_config(config, custom_objects)
 
     def to_json(self, **kwargs):
         return json.dumps(serialize(self), **kwargs)
