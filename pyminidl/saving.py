@@ -298,6 +298,8 @@ def _weight_shapes(layer_list, feature_shape):
             shapes.append((shape[-1], layer.units))
             if layer.use_bias:
                 shapes.append((layer.units,))
+        elif hasattr(layer, "layers"):  # a nested model: built (from its own config) when deserialized
+            shapes += [tuple(w.shape) for w in layer.weights]
         elif layer._weight_names():
             raise ValueError(f"cannot check the weights of layer type {type(layer).__name__}")
         shape = layer.output_shape[1:]

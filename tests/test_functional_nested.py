@@ -2,6 +2,7 @@
 whichever model trained them last (models/model.py: each network takes the weights over when it runs)."""
 
 import numpy as np
+import pytest
 
 import pyminidl as tf
 from pyminidl import layers as L
@@ -103,3 +104,19 @@ def test_nested_model_save_and_load(tmp_path):
     loaded = tf.keras.models.load_model(tmp_path / "nested.keras")
     assert type(loaded.layers[0]).__name__ == "Functional"
     np.testing.assert_array_equal(loaded.predict(x), outer.predict(x))
+
+
+def test_feature_extractor_from_a_sequential_model():
+    # Model(inputs=model.input, outputs=model.get_layer(...).output): Sequential builds a symbolic graph too
+    seq = tf.keras.Sequential([L.Dense(5, activation="relu", input_shape=(3,), name="features"), L.Dense(2)])
+    assert seq.input.shape == (None, 3) and seq.output.shape == (None, 2)
+    extractor = tf.keras.Model(inputs=seq.input, outputs=seq.get_layer("features").output)
+    assert [layer.name for layer in extractor.layers] == [seq.input.name, "features"]
+    x, y = _data(32)
+    seq.compile(optimizer="adam", loss="mse")
+    seq.fit(x, np.stack([y, -y], axis=1).astype(np.float32), epochs=2, verbose=0)
+    kernel, bias = seq.get_layer("features").get_weights()
+    np.testing.assert_allclose(extractor.predict(x), np.maximum(x.astype(np.float64) @ kernel + bias, 0),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(AttributeError, match=r"Layer 'lonely' has never been called and thus has no defined output"):
+        L.Dense(1, name="lonely").output

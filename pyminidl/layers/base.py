@@ -59,6 +59,20 @@ class Layer:
         self.output_shape = (None,) + tuple(self.compute_output_shape(tuple(input_shape)))
         self.built = True
 
+    @property
+    def output(self):
+        """The symbolic tensor this layer returned when last called on symbolic tensors (Model(..., outputs=))."""
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined output.")
+        return self._inbound_nodes[-1].output_tensors[0]
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined input.")
+        node = self._inbound_nodes[-1]
+        return list(node.input_tensors) if node.as_list else node.input_tensors[0]
+
     def _build_for_call(self, input_shape, as_list):
         """Build for a call on tensors of `input_shape` (feature dims; a list of them when as_list)."""
         if as_list:

@@ -30,8 +30,7 @@ class InputLayer(Layer):
         super().__init__(name=name or unique_name("input_layer"), input_shape=shape, **kwargs)
         self.dtype = _dtype_arg(dtype)
         self._build(self._declared_input_shape)
-        self.output = KerasTensor(self.output_shape, self.dtype, self.name, history=(self, 0, 0))
-        Node(self, [], [self.output], as_list=False)
+        Node(self, [], [KerasTensor(self.output_shape, self.dtype, self.name, history=(self, 0, 0))], as_list=False)
 
     def __call__(self, inputs, training=None, **kwargs):
         raise TypeError(f"InputLayer '{self.name}' is not called on data: use its tensor, keras.Input(...), as the "

@@ -84,6 +84,9 @@ class Functional(Model):
             ids[id(node.output_tensors[0])] = node.layer._emit(plan, [ids[id(t)] for t in node.input_tensors])
         return ids[id(self.outputs[0])]
 
+    def _build(self, input_shape):
+        self._build_for_call(input_shape, False)
+
     def _build_for_call(self, input_shape, as_list):
         """Checks a call of this model on tensors: it is already built for its inputs' shapes."""
         shapes = list(input_shape) if as_list else [input_shape]

@@ -14,6 +14,8 @@ class Sequential(Model):
         self._init_model(name, trainable, "sequential")
         self._layers = []
         self._input_shape = None  # feature shape without the batch axis
+        self._input_layer = None  # given as the first entry, or made at build (Keras 3 does the same)
+        self.inputs = self.outputs = None  # the symbolic graph once built: Model(seq.input, layer.output)
         if layers is not None:
             if isinstance(layers, (Layer, KerasTensor)):
                 layers = [layers]
@@ -30,6 +32,7 @@ class Sequential(Model):
             if self._layers:
                 raise ValueError("An Input can only be the first entry of a Sequential model")
             self._input_shape = layer._declared_input_shape
+            self._input_layer = layer
         else:
             if not self._layers and self._input_shape is None and layer._declared_input_shape is not None:
                 self._input_shape = layer._declared_input_shape
@@ -80,10 +83,14 @@ class Sequential(Model):
         if not self._layers:
             raise ValueError("The model has no layers: add at least one, e.g. Dense(1)")
         self._input_shape = tuple(feature_shape)
-        shape = self._input_shape
+        if self._input_layer is None or self._input_layer._declared_input_shape != self._input_shape:
+            self._input_layer = InputLayer(shape=self._input_shape)
+        # The layers called on symbolic tensors: shape inference, and `model.input` / `layer.output` for
+        # feature-extraction models, as Keras 3's Sequential builds a functional graph.
+        x = self._input_layer.output
         for layer in self._layers:
-            layer._build_for_call(shape, False)
-            shape = layer.output_shape[1:]
+            x = layer(x)
+        self.inputs, self.outputs = [self._input_layer.output], [x]
         self._make_network([self._input_shape])
 
     def _ensure_built(self, x_shapes, name):
@@ -96,7 +103,15 @@ class Sequential(Model):
         return [(self._input_name(), self._input_shape)]
 
     def _input_name(self):
-        return "input_layer"
+        return self._input_layer.name if self._input_layer is not None else "input_layer"
+
+    @property
+    def input(self):
+        return self.inputs[0] if self.inputs else super().input
+
+    @property
+    def output(self):
+        return self.outputs[0] if self.outputs else super().output
 
     def _weight_prefix(self):
         return f"{self.name}/"
