@@ -90,7 +90,8 @@ class Layer:
         return plan.add(self, input_ids)
 
     def _spec(self):
-        """The C++ description of this layer, or None if it only reshapes."""
+        """The C++ description of this layer, (kind, attrs) as cpp/layers/ registers it, or None when it
+        computes nothing (a linear Activation)."""
         return None
 
     def _initial_weights(self):

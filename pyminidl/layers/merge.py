@@ -2,9 +2,11 @@
 Average, Maximum and Minimum combine them elementwise. Each has a function of the same name in lower case
 (`concatenate([a, b])` is `Concatenate()([a, b])`), as in Keras.
 
-Shape rules are Keras': Concatenate needs equal shapes except on its axis; the elementwise layers broadcast
-size-1 axes and shorter shapes against the trailing axes of longer ones, anything else is a ValueError
-"Inputs have incompatible shapes. Received shapes (3,) and (2,)". Shapes here are per sample (no batch axis).
+Shape rules are Keras': Concatenate needs equal shapes except on its axis; for the elementwise layers Keras
+broadcasts size-1 axes and shorter shapes against the trailing axes of longer ones, anything else is a
+ValueError "Inputs have incompatible shapes. Received shapes (3,) and (2,)". pyminidl's C++ merge layers
+(cpp/layers/merge.*) take inputs of one shape: shapes Keras would broadcast raise NotImplementedError.
+Shapes here are per sample (no batch axis).
 """
 
 from pyminidl import _check
@@ -28,8 +30,13 @@ class _Merge(Layer):
         if len(shapes) < 2:
             raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of at "
                              f"least 2 inputs. Got {len(shapes)} inputs.")
+        output_shape = tuple(self.compute_output_shape(shapes))  # Keras' shape rules and errors first
+        if self._kind != "concatenate" and any(s != output_shape for s in shapes):
+            raise NotImplementedError(f"{type(self).__name__} layer '{self.name}': pyminidl merges inputs of one "
+                                      f"shape; broadcasting {[(None,) + s for s in shapes]} is not supported "
+                                      "(reshape or repeat the smaller input first)")
         self.input_shape = [(None,) + s for s in shapes]
-        self.output_shape = (None,) + tuple(self.compute_output_shape(shapes))
+        self.output_shape = (None,) + output_shape
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -119,7 +126,7 @@ class Concatenate(_Merge):
         return tuple(out)
 
     def _spec(self):
-        return self._kind, {"axis": self._feature_axis(len(self.input_shape[0]) - 1)}
+        return self._kind, {"axis": self.axis}  # C++ counts the axis as Keras does, with the batch axis
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

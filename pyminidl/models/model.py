@@ -252,7 +252,7 @@ class _Plan:
         spec = layer._spec()
         if spec is None:  # a layer that changes nothing (e.g. a linear Activation)
             return input_ids[0]
-        kind, attrs = spec if isinstance(spec, tuple) else (spec, None)  # SHIM
+        kind, attrs = spec
         self.layers.append((kind, list(input_ids), attrs))
         self.owners.append(layer)
         return self.num_inputs + len(self.layers) - 1
