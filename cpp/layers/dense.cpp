@@ -39,7 +39,7 @@ struct DenseOutput {
 }  // namespace
 
 void read_activation(const Attrs& attrs, Act& act, float& alpha) {
-    act = static_cast<Act>(attrs.integer("activation", 0, static_cast<long>(Act::GeluApprox), 0));
+    act = static_cast<Act>(attrs.integer("activation", 0, EnumList<Act>::count() - 1, 0));
     alpha = static_cast<float>(attrs.number("alpha", -1e30, 1e30, 0.0));
 }
 

@@ -1,16 +1,22 @@
 // pybind11 glue for _core.Network: the graph from (kind, input ids, attrs) triples, views onto its
 // parameters, and the data methods. Shapes are checked under the network's mutex, with the GIL released
 // around the computation.
-#include <pybind11/stl.h>
-
+#include <map>
 #include <mutex>
 
-#include "bind_util.h"
+#include "bindings_common.h"
+#include "layers/layer.h"
 #include "network.h"
 
-namespace pmdl {
+namespace pmdl::bind {
 
 namespace {
+
+inline std::string array_shape_text(const py::array& a) {
+    std::string s = "(";
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
+    return s + (a.ndim() == 1 ? ",)" : ")");
+}
 
 // {"units": 8, "kernel_size": [3, 3]} -> Attrs; the layer kind reads and range-checks its own keys.
 Attrs to_attrs(const std::string& kind, const py::dict& d) {
@@ -178,6 +184,7 @@ FloatArray predict(Network& n, const std::vector<FloatArray>& xs, long batch_siz
 }  // namespace
 
 void bind_network(py::module_& m) {
+    m.def("layer_kinds", &layer_kinds, "the layer kinds the C++ core knows, by name");
     py::class_<Network>(m, "Network")
         .def(py::init(&make_network), py::arg("layers"), py::arg("input_shapes"), py::arg("seed"),
              "layers: [(kind, [input node ids], {attrs})] in topological order; node ids 0 .. I-1 are the "
@@ -322,4 +329,4 @@ void bind_network(py::module_& m) {
         }, py::arg("xs"), py::arg("batch_size"));
 }
 
-}  // namespace pmdl
+}  // namespace pmdl::bind
