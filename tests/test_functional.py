@@ -216,7 +216,7 @@ def test_wrong_number_of_inputs():
 
 def test_mismatched_shapes_and_lengths():
     model = _two_input_model()
-    with pytest.raises(ValueError, match=r"x\['b'\]: the model expects input shape \(None, 3\), got an array of "
+    with pytest.raises(ValueError, match=r"x\['b'\]: the model expects input shape \(None, 3,\), got an array of "
                                          r"shape \(3, 2\)"):
         model.predict([np.ones((3, 4)), np.ones((3, 2))])
     with pytest.raises(ValueError, match=r"x\['a'\] has 3 samples but x\['b'\] has 4"):
