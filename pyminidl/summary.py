@@ -44,9 +44,17 @@ def _output_shape(layer):
 
 
 def _connections(model, layer):
+    """`layer[node][tensor]` per input, node counting all the layer's calls (Keras 2's raw index). A Keras 2
+    model's node 0 links its own inputs to its outputs, so its calls count from 1 (a built model here)."""
     graph = model._graph
-    return [f"{t._keras_history[0].name}[{t._keras_history[1]}][{t._keras_history[2]}]"
-            for node in layer._inbound_nodes if node in graph.node_set for t in node.input_tensors]
+    out = []
+    for node in layer._inbound_nodes:
+        if node in graph.node_set:
+            for t in node.input_tensors:
+                source, node_index, tensor_index = t._keras_history
+                own_node = getattr(source, "_is_model", False) and source.built
+                out.append(f"{source.name}[{node_index + own_node}][{tensor_index}]")
+    return out
 
 
 def summary_lines(model, line_length=None, positions=None):

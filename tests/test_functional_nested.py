@@ -120,3 +120,37 @@ def test_feature_extractor_from_a_sequential_model():
                                rtol=1e-5, atol=1e-6)
     with pytest.raises(AttributeError, match=r"Layer 'lonely' has never been called and thus has no defined output"):
         L.Dense(1, name="lonely").output
+
+
+def test_nested_model_output_reference_counts_its_own_node():
+    # Keras 3 writes a nested functional model's calls from 1 in input_layers/output_layers (not in inbound_nodes)
+    base = _base_model()
+    inp = tf.keras.Input(shape=(3,), name="x")
+    outer = tf.keras.Model(inp, base(inp), name="outer")
+    config = outer.get_config()
+    assert config["output_layers"] == ["base", 1, 0]
+    again = tf.keras.Model.from_config(config)
+    assert again.get_config() == config and again.output_shape == (None, 4)
+    with pytest.raises(ValueError, match=r"names node 0 / tensor 0 of layer 'base', which does not exist"):
+        tf.keras.Model.from_config({**config, "output_layers": ["base", 0, 0]})
+
+
+def test_keras2_config_with_a_nested_model():
+    # Keras 2 (tf_keras) counts every nested model's calls from 1, in inbound_nodes too
+    inner = {"class_name": "Functional", "name": "inner", "config": {
+        "name": "inner", "layers": [
+            {"class_name": "InputLayer", "name": "in", "config": {"batch_input_shape": [None, 3], "name": "in"},
+             "inbound_nodes": []},
+            {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 2},
+             "inbound_nodes": [[["in", 0, 0, {}]]]}],
+        "input_layers": [["in", 0, 0]], "output_layers": [["d", 0, 0]]},
+        "inbound_nodes": [[["x", 0, 0, {}]]]}
+    config = {"name": "model", "layers": [
+        {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [None, 3], "name": "x"},
+         "inbound_nodes": []},
+        inner,
+        {"class_name": "Dense", "name": "out", "config": {"name": "out", "units": 1},
+         "inbound_nodes": [[["inner", 1, 0, {}]]]}],
+        "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]}
+    model = tf.keras.Model.from_config(config)
+    assert [layer.name for layer in model.layers] == ["x", "inner", "out"] and model.output_shape == (None, 1)

@@ -89,7 +89,7 @@ a_rather_long_inner_model_name  (None, 2)            8           a[0][0]
 __________________________________________________________________________________________________
 b (InputLayer)                  [(None, 2)]          0
 __________________________________________________________________________________________________
-sum (Add)                       (None, 2)            0           a_rather_long_inner_model_name[0]
+sum (Add)                       (None, 2)            0           a_rather_long_inner_model_name[1]
                                                                  b[0][0]
 ==================================================================================================
 Total params: 8
@@ -106,3 +106,16 @@ def test_line_length_and_positions_arguments():
     assert lines[2] == "Layer (ty Output Shape        Param #   "
     assert lines[4] == "d (Dense) (None, 2)           8         "
     assert lines[-4:-1] == ["Total params: 8", "Trainable params: 8", "Non-trainable params: 0"]
+
+
+def test_nested_model_calls_count_from_one_in_connected_to():
+    # Keras 2: a model's node 0 links its own inputs to its outputs, so its first call is node 1
+    inner_in = tf.keras.Input(shape=(2,), name="inner_in")
+    inner = tf.keras.Model(inner_in, L.Dense(2, name="inner_dense")(inner_in), name="inner")
+    seq = tf.keras.Sequential([L.Dense(2, input_shape=(2,), name="seq_dense")], name="seq")
+    x = tf.keras.Input(shape=(2,), name="x")
+    model = tf.keras.Model(x, L.add([inner(x), seq(x)], name="sum"), name="outer")
+    lines = _lines(model)
+    assert lines[8].rstrip() == "seq (Sequential)                (None, 2)            6           x[0][0]"
+    assert lines[10].rstrip() == "sum (Add)                       (None, 2)            0           inner[1][0]"
+    assert lines[11].rstrip() == " " * 65 + "seq[1][0]"

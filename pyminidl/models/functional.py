@@ -108,8 +108,8 @@ class Functional(Model):
             entry["inbound_nodes"] = [_node_config(graph, node) for node in layer._inbound_nodes
                                       if node in graph.node_set and not node.is_input]
             layers.append(entry)
-        inputs = [_history(graph, t) for t in self.inputs]
-        outputs = [_history(graph, t) for t in self.outputs]
+        inputs = [_history(graph, t, ends=True) for t in self.inputs]
+        outputs = [_history(graph, t, ends=True) for t in self.outputs]
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": inputs if self._inputs_as_list else inputs[0],
                 "output_layers": outputs if self._outputs_as_list else outputs[0]}
@@ -119,7 +119,7 @@ class Functional(Model):
         """A new, uncompiled model from get_config()'s dict (also Keras 2's `inbound_nodes` lists)."""
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError(f"config must be a dict from Model.get_config(), got {config!r:.200}")
-        created, pending = {}, []
+        created, pending, keras2 = {}, [], False
         for entry in config["layers"]:
             layer = deserialize(entry)
             created[entry.get("name", layer.name)] = layer
@@ -127,6 +127,7 @@ class Functional(Model):
             if not isinstance(nodes, list):
                 raise ValueError(f"inbound_nodes of layer '{layer.name}' must be a list, got {nodes!r:.100}")
             pending += [(layer, node) for node in nodes]
+            keras2 = keras2 or any(isinstance(node, list) for node in nodes)  # Keras 2's nested-list nodes
         while pending:  # a node waits until the nodes it reads exist (configs need not be in order)
             waiting = []
             for layer, node in pending:
@@ -139,8 +140,9 @@ class Functional(Model):
                 raise ValueError(f"The config's graph cannot be rebuilt: layer '{waiting[0][0].name}' reads "
                                  f"tensors that no layer produces ({waiting[0][1]!r:.200})")
             pending = waiting
-        inputs = _config_tensors(config.get("input_layers"), created, "input_layers")
-        outputs = _config_tensors(config.get("output_layers"), created, "output_layers")
+        convention = "keras2" if keras2 else "keras3"
+        inputs = _config_tensors(config.get("input_layers"), created, "input_layers", convention)
+        outputs = _config_tensors(config.get("output_layers"), created, "output_layers", convention)
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
@@ -157,9 +159,13 @@ def _tensor_list(tensors, what):
     return items
 
 
-def _history(graph, tensor):
+def _history(graph, tensor, ends=False):
+    """[layer name, node index, tensor index] as Keras 3 writes it. In input_layers/output_layers (`ends`) Keras
+    counts a nested functional model's calls from 1 (its node 0 once linked its own inputs to its outputs);
+    inside inbound_nodes it does not."""
     layer, _, tensor_index = tensor._keras_history
-    return [layer.name, graph.node_index(tensor.node), tensor_index]
+    offset = 1 if ends and isinstance(layer, Functional) else 0
+    return [layer.name, graph.node_index(tensor.node) + offset, tensor_index]
 
 
 def _node_config(graph, node):
@@ -169,16 +175,27 @@ def _node_config(graph, node):
     return {"args": [tensors if node.as_list else tensors[0]], "kwargs": {}}
 
 
-def _resolve(history, created):
-    """The tensor [layer name, node index, tensor index] names, or None while that node does not exist yet."""
+def _resolve(history, created, model_offset=False):
+    """The tensor [layer name, node index, tensor index] names, or None while that node does not exist yet.
+
+    model_offset: the reference counts a nested model's calls from 1 (Keras 3's input_layers/output_layers
+    for a Functional, Keras 2's inbound_nodes lists for any model with an input), see _history."""
     if not isinstance(history, (list, tuple)) or len(history) < 3:
         raise ValueError(f"A tensor reference must be [layer name, node index, tensor index], got {history!r:.100}")
     name, node_index, tensor_index = history[:3]
     if name not in created:
         raise ValueError(f"The config refers to layer '{name}', which it does not define")
-    nodes = created[name]._inbound_nodes
-    if not isinstance(node_index, int) or node_index >= len(nodes):
-        return None
+    layer = created[name]
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in (node_index, tensor_index)):
+        raise ValueError(f"A tensor reference's node and tensor indices must be integers, got {history!r:.100}")
+    if model_offset and _counts_own_node(layer, model_offset):
+        node_index -= 1
+    if node_index < 0 or tensor_index != 0:
+        raise ValueError(f"A tensor reference names node {history[1]} / tensor {tensor_index} of layer '{name}', "
+                         f"which does not exist (each call of a layer has one output): {history!r:.100}")
+    nodes = layer._inbound_nodes
+    if node_index >= len(nodes):
+        return None  # that call is made later in the config
     return nodes[node_index].output_tensors[tensor_index]
 
 
@@ -195,7 +212,7 @@ def _node_args(node, created):
                    for ref in refs]
         as_list = isinstance(arg, list)
     elif isinstance(node, list):
-        tensors = [_resolve(ref, created) for ref in node]
+        tensors = [_resolve(ref, created, "keras2") for ref in node]
         as_list = len(node) > 1
     else:
         raise ValueError(f"inbound node must be an object or a list, got {node!r:.100}")
@@ -204,13 +221,21 @@ def _node_args(node, created):
     return tensors if as_list else tensors[0]
 
 
-def _config_tensors(refs, created, what):
+def _counts_own_node(layer, convention):
+    """Whether a config's node indices for this layer start at 1: Keras 3 does so for Functional models in
+    input_layers/output_layers, Keras 2 for every model that has an input (its own first node)."""
+    if convention == "keras3":
+        return isinstance(layer, Functional)
+    return isinstance(layer, Model) and layer.built
+
+
+def _config_tensors(refs, created, what, convention):
     single = isinstance(refs, list) and len(refs) >= 3 and isinstance(refs[0], str)
     if single:
         refs = [refs]  # one triple: a single input/output, not a list of them
     if not isinstance(refs, list) or not refs:
         raise ValueError(f"{what} must be a list of [layer name, node index, tensor index], got {refs!r:.100}")
-    tensors = [_resolve(ref, created) for ref in refs]
+    tensors = [_resolve(ref, created, convention) for ref in refs]
     if any(t is None for t in tensors):
         raise ValueError(f"{what} refers to a node that the config does not create: {refs!r:.200}")
     return tensors[0] if single else tensors
