@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from pyminidl import layers as layers_module, losses, optimizers
+from pyminidl import _core, layers as layers_module, losses, optimizers
 
 FORMAT = "pyminidl"
 FORMAT_VERSION = 1
@@ -148,8 +148,8 @@ def _write(path, kind, config, arrays, input_shape, optimizer_state, overwrite):
         entries.append({"name": name, "shape": list(np.shape(a)), "offset": offset})
         chunks.append(data)
         offset += len(data)
-    from pyminidl import __version__
-    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind, "pyminidl_version": __version__,
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
+                "pyminidl_version": _core.__version__,  # pyminidl.__version__'s source: importing pyminidl is a cycle
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     manifest = {"dtype": "<f4", "arrays": entries, "optimizer": optimizer_state,
                 "input_shape": None if input_shape is None else list(input_shape)}
