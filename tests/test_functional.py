@@ -72,6 +72,12 @@ def test_model_layers_follow_keras_order():
     assert [t.name for t in model.inputs] == ["a", "b"] and model.outputs[0].shape == (None, 1)
     assert model.input_shape == [(None, 4), (None, 3)] and model.output_shape == (None, 1)
     assert model.input_names == ["a", "b"]
+    with pytest.raises(ValueError, match=r"Was asked to retrieve layer at index 5 but model only has 5 layers"):
+        model.get_layer(index=5)
+    with pytest.raises(ValueError, match=r"Provide only a layer name or a layer index. Received: index=0, name=cat"):
+        model.get_layer("cat", 0)
+    with pytest.raises(ValueError, match=r"Provide either a layer name or layer index"):
+        model.get_layer()
 
 
 def test_model_names_and_classes():
@@ -252,6 +258,22 @@ def test_several_outputs_name_the_limitation():
         tf.keras.Model(a, [L.Dense(1)(a), L.Dense(2)(a)])
 
 
+def test_frozen_layers_are_refused_by_fit_not_trained():
+    model = _two_input_model()
+    model.compile("sgd", "mse")
+    xs, y = [np.ones((4, 4)), np.ones((4, 3))], np.ones(4)
+    model.get_layer("d1").trainable = False
+    with pytest.raises(NotImplementedError, match=r"fit\(\): 'd1' has trainable=False, and pyminidl cannot freeze"):
+        model.fit(xs, y, verbose=0)
+    model.get_layer("d1").trainable = True
+    model.trainable = False
+    with pytest.raises(NotImplementedError, match=r"'two' has trainable=False"):
+        model.fit(xs, y, verbose=0)
+    model.trainable = True
+    model.fit(xs, y, verbose=0)
+    model.predict(xs)  # inference is unaffected
+
+
 def test_layer_shared_within_one_model_is_refused():
     a, b = tf.keras.Input((2,)), tf.keras.Input((2,))
     shared = L.Dense(3, name="shared")
@@ -286,7 +308,8 @@ def test_config_layout_is_keras_functional():
     by_name = {entry["name"]: entry for entry in config["layers"]}
     assert [entry["name"] for entry in config["layers"]] == ["a", "d1", "b", "cat", "out"]
     assert by_name["a"]["inbound_nodes"] == [] and by_name["a"]["class_name"] == "InputLayer"
-    assert by_name["a"]["config"]["batch_shape"] == [None, 4]
+    assert by_name["a"]["config"] == {"batch_shape": [None, 4], "dtype": "float32", "sparse": False, "ragged": False,
+                                      "name": "a", "optional": False}
     cat_args = by_name["cat"]["inbound_nodes"][0]["args"][0]
     assert [t["config"]["keras_history"] for t in cat_args] == [["d1", 0, 0], ["b", 0, 0]]
     assert cat_args[0] == {"class_name": "__keras_tensor__",

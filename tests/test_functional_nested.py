@@ -154,3 +154,17 @@ def test_keras2_config_with_a_nested_model():
         "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]}
     model = tf.keras.Model.from_config(config)
     assert [layer.name for layer in model.layers] == ["x", "inner", "out"] and model.output_shape == (None, 1)
+
+
+def test_frozen_nested_model_is_refused_by_fit():
+    base = _base_model()
+    outer = tf.keras.Sequential([base, L.Activation("softmax")])
+    outer.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = _data(8)
+    base.trainable = False
+    with pytest.raises(NotImplementedError, match=r"'base' has trainable=False"):
+        outer.fit(x, y, verbose=0)
+    base.trainable = True
+    base.get_layer("hidden").trainable = False
+    with pytest.raises(NotImplementedError, match=r"'base/hidden' has trainable=False"):
+        outer.fit(x, y, verbose=0)

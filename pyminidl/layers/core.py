@@ -38,7 +38,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": [None, *self._declared_input_shape], "dtype": self.dtype, "sparse": False,
-                "ragged": False, "name": self.name}
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def _dtype_arg(dtype):

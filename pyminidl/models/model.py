@@ -61,6 +61,9 @@ class Model(Trainer, Layer):
 
     # --- structure (subclasses: layers, _emit, _input_specs, _ensure_built, input/output shapes) ---------
     def get_layer(self, name=None, index=None):
+        """A layer by name or by index into model.layers (Keras 3's rules and messages)."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         layers = self.layers
         if index is not None:
             index = _check.integer("index", index)
@@ -68,10 +71,23 @@ class Model(Trainer, Layer):
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
                                  f"{len(layers)} layers.")
             return layers[index]
-        for layer in layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def _frozen_layers(self):
+        """Names of the layers with weights that trainable=False would freeze (nested models included)."""
+        out = []
+        for layer in self.layers:
+            if getattr(layer, "_is_model", False):
+                out += [f"{layer.name}/{n}" for n in layer._frozen_layers()] if layer.trainable else (
+                    [layer.name] if layer.weights else [])
+            elif not layer.trainable and layer.weights:
+                out.append(layer.name)
+        return out if self.trainable else ([self.name] if self.weights else [])
 
     @property
     def _declared_input_shape(self):
