@@ -205,6 +205,23 @@ def test_list_and_dict_inputs_train_identically():
 
 
 # --- bad inputs ---------------------------------------------------------------------------------------------
+def test_targets_keyed_by_output_name_or_in_a_list():
+    rng = np.random.default_rng(8)
+    xs, y = [rng.normal(size=(16, 4)), rng.normal(size=(16, 3))], rng.random(16).round()
+    histories = []
+    for targets in (y, {"out": y}, [y]):
+        tf.clear_session()
+        tf.set_random_seed(2)
+        model = _two_input_model()
+        assert model.output_names == ["out"]
+        model.compile("sgd", "binary_crossentropy")
+        histories.append(model.fit(xs, targets, epochs=2, verbose=0, validation_data=(xs, targets)).history)
+    assert histories[0] == histories[1] == histories[2]
+    with pytest.raises(ValueError, match=r"y: the data dictionary has keys \['o'\], but the model's output is named "
+                                         r"'out'"):
+        model.fit(xs, {"o": y}, verbose=0)
+
+
 def test_wrong_number_of_inputs():
     model = _two_input_model()
     xa, xb = np.ones((3, 4)), np.ones((3, 3))

@@ -58,6 +58,10 @@ class Functional(Model):
         return [t._keras_history[0].name for t in self.inputs]
 
     @property
+    def output_names(self):
+        return [t._keras_history[0].name for t in self.outputs]
+
+    @property
     def input_shape(self):
         shapes = [t.shape for t in self.inputs]
         return shapes if self._inputs_as_list and len(shapes) > 1 else shapes[0]

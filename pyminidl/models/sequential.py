@@ -113,6 +113,14 @@ class Sequential(Model):
     def output(self):
         return self.outputs[0] if self.outputs else super().output
 
+    @property
+    def input_names(self):
+        return [self._input_name()]
+
+    @property
+    def output_names(self):
+        return [self._layers[-1].name] if self._layers else []
+
     def _weight_prefix(self):
         return f"{self.name}/"
 

@@ -47,8 +47,16 @@ class Trainer:
         return xs, y_raw, y, w
 
     def _targets(self, y, n, name="y"):
-        if isinstance(y, dict) or (isinstance(y, (list, tuple)) and y and isinstance(y[0], np.ndarray)
-                                   and len(y) > 1 and len(y) != n):
+        if isinstance(y, dict):  # keyed by output name, as Keras accepts; one output here
+            names = self.output_names
+            if list(y) != names:
+                raise ValueError(f"{name}: the data dictionary has keys {list(y)}, but the model's output is "
+                                 f"named {names[0]!r}: pass {{{names[0]!r}: targets}} or the array itself")
+            y = y[names[0]]
+        elif isinstance(y, (list, tuple)) and len(y) == 1 and isinstance(y[0], np.ndarray) and y[0].ndim >= 1:
+            y = y[0]  # [y]: a list with one array per output
+        if (isinstance(y, (list, tuple)) and y and isinstance(y[0], np.ndarray)
+                and len(y) > 1 and len(y) != n):
             raise NotImplementedError(f"{name}: pyminidl models have one output, so y is one array; got "
                                       f"{type(y).__name__} of {len(y)} targets")
         y_raw = data.as_array(y, name)
