@@ -168,3 +168,17 @@ def test_frozen_nested_model_is_refused_by_fit():
     base.get_layer("hidden").trainable = False
     with pytest.raises(NotImplementedError, match=r"'base/hidden' has trainable=False"):
         outer.fit(x, y, verbose=0)
+
+
+def test_training_argument_on_symbolic_calls():
+    # base_model(x, training=False) is fine where no layer depends on the mode; with Dropout it is refused
+    base = _base_model()
+    inp = tf.keras.Input(shape=(3,))
+    model = tf.keras.Model(inp, base(inp, training=False))
+    assert model.output_shape == (None, 4)
+    with pytest.raises(NotImplementedError, match=r"'drop' was called with training=True: pyminidl runs Dropout"):
+        L.Dropout(0.5, name="drop")(inp, training=True)
+    seq = tf.keras.Sequential([L.Dense(2, input_shape=(3,)), L.Dropout(0.1)], name="with_dropout")
+    with pytest.raises(NotImplementedError, match=r"'with_dropout' was called with training=False"):
+        seq(inp, training=False)
+    assert L.Dropout(0.5)(inp).shape == (None, 3)

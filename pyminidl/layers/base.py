@@ -18,6 +18,9 @@ class Layer:
     """Base class: a name, an optional declared input shape, and weights once built."""
 
     _takes_list = False  # True for layers called on a list of tensors (merge layers)
+    # True for layers that compute differently in training (Dropout, BatchNormalization): their mode follows
+    # fit()/predict(), so a call fixing it (`layer(x, training=False)` on symbolic tensors) is refused.
+    _training_dependent = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -47,7 +50,7 @@ class Layer:
         if kwargs:
             raise TypeError(f"Layer '{self.name}' was called with unsupported arguments {sorted(kwargs)}")
         if is_symbolic(inputs):
-            return call_symbolic(self, inputs)
+            return call_symbolic(self, inputs, training)
         return eager.call(self, inputs, training)
 
     # Shape inference: input feature shape (without the batch axis) -> output feature shape.
@@ -84,6 +87,9 @@ class Layer:
                              f"built for input shape {self.input_shape}, but it received input shape "
                              f"{(None,) + shape}")
         self._build(shape)
+
+    def _depends_on_training(self):
+        return self._training_dependent
 
     def _emit(self, plan, input_ids):
         """Add this layer to a network being planned (models/model.py, _Plan); returns its output's node id."""

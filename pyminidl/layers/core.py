@@ -143,6 +143,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Sets a fraction `rate` of inputs to zero during training and scales the rest by 1/(1-rate)."""
 
+    _training_dependent = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = _check.number("rate", rate, 0.0, 1.0, high_open=True)
         if noise_shape is not None:

@@ -78,8 +78,15 @@ def is_symbolic(value):
     return isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value)
 
 
-def call_symbolic(layer, inputs):
-    """Record `layer(inputs)` on KerasTensors: build the layer for their shapes, return its output tensor."""
+def call_symbolic(layer, inputs, training=None):
+    """Record `layer(inputs)` on KerasTensors: build the layer for their shapes, return its output tensor.
+
+    The C++ network runs every layer in training mode in fit() and in inference mode elsewhere; Keras'
+    `training=` argument fixes one call's mode instead, which pyminidl cannot do: refused where it matters."""
+    if training is not None and layer._depends_on_training():
+        raise NotImplementedError(f"'{layer.name}' was called with training={training!r}: pyminidl runs Dropout "
+                                  "(and layers like it) in training mode in fit() and in inference mode elsewhere, "
+                                  "and cannot fix the mode of one call; call it without training=")
     as_list = isinstance(inputs, (list, tuple))
     tensors = list(inputs) if as_list else [inputs]
     for t in tensors:

@@ -142,7 +142,7 @@ class Model(Trainer, Layer):
         if kwargs:
             raise TypeError(f"Model '{self.name}' was called with unsupported arguments {sorted(kwargs)}")
         if is_symbolic(inputs):
-            return call_symbolic(self, inputs)
+            return call_symbolic(self, inputs, training)
         if training:
             raise NotImplementedError(f"Model '{self.name}' was called on arrays with training=True: pyminidl "
                                       "computes outside fit() in inference mode only")
@@ -150,6 +150,9 @@ class Model(Trainer, Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(self.output_shape[1:])
+
+    def _depends_on_training(self):
+        return any(layer._depends_on_training() for layer in self.layers)
 
     # --- weights ----------------------------------------------------------------------------------
     @property
