@@ -222,6 +222,23 @@ def test_targets_keyed_by_output_name_or_in_a_list():
         model.fit(xs, {"o": y}, verbose=0)
 
 
+def test_inputs_given_as_a_dict_are_matched_by_key():
+    # Keras 3 flattens a dict of inputs in sorted key order and matches data by the dict's keys
+    a, b = tf.keras.Input(shape=(2,), name="in_a"), tf.keras.Input(shape=(3,), name="in_b")
+    model = tf.keras.Model(inputs={"z_second": a, "first": b}, outputs=L.Dense(1)(L.concatenate([a, b])))
+    assert [t.name for t in model.inputs] == ["in_b", "in_a"] and set(model.input) == {"first", "z_second"}
+    xa, xb = np.ones((4, 2), np.float32), np.zeros((4, 3), np.float32)
+    by_key = model.predict({"z_second": xa, "first": xb})
+    np.testing.assert_array_equal(model.predict([xb, xa]), by_key)
+    with pytest.raises(ValueError, match=r'Missing data for input "z_second"'):
+        model.predict({"first": xb, "in_a": xa})
+    config = model.get_config()
+    assert config["input_layers"] == {"first": ["in_b", 0, 0], "z_second": ["in_a", 0, 0]}
+    again = tf.keras.Model.from_config(config)
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict({"z_second": xa, "first": xb}), by_key)
+
+
 def test_wrong_number_of_inputs():
     model = _two_input_model()
     xa, xb = np.ones((3, 4)), np.ones((3, 3))

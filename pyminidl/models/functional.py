@@ -25,6 +25,13 @@ class Functional(Model):
         self._init_model(name, trainable, "functional")
         self._inputs_as_list = isinstance(inputs, (list, tuple, dict))
         self._outputs_as_list = isinstance(outputs, (list, tuple, dict))
+        # inputs={'key': tensor}: Keras 3 flattens a dict in sorted key order and matches data by these keys
+        self._input_keys = None
+        if isinstance(inputs, dict):
+            if not inputs or not all(isinstance(k, str) for k in inputs):
+                raise ValueError(f"Model inputs given as a dict need string keys, got {list(inputs)!r:.100}")
+            self._input_keys = sorted(inputs)
+            inputs = [inputs[k] for k in self._input_keys]
         self.inputs = _tensor_list(inputs, "inputs")
         self.outputs = _tensor_list(outputs, "outputs")
         for i, t in enumerate(self.inputs):
@@ -47,6 +54,8 @@ class Functional(Model):
 
     @property
     def input(self):
+        if self._input_keys is not None:
+            return dict(zip(self._input_keys, self.inputs))
         return self.inputs if self._inputs_as_list else self.inputs[0]
 
     @property
@@ -75,7 +84,8 @@ class Functional(Model):
         return len(self.inputs) > 1
 
     def _input_specs(self):
-        return [(t._keras_history[0].name, tuple(t.shape[1:])) for t in self.inputs]
+        names = self._input_keys or self.input_names
+        return [(name, tuple(t.shape[1:])) for name, t in zip(names, self.inputs)]
 
     def _ensure_built(self, x_shapes, name):
         pass  # built when constructed
@@ -114,6 +124,8 @@ class Functional(Model):
             layers.append(entry)
         inputs = [_history(graph, t, ends=True) for t in self.inputs]
         outputs = [_history(graph, t, ends=True) for t in self.outputs]
+        if self._input_keys is not None:
+            inputs = dict(zip(self._input_keys, inputs))
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": inputs if self._inputs_as_list else inputs[0],
                 "output_layers": outputs if self._outputs_as_list else outputs[0]}
@@ -234,6 +246,8 @@ def _counts_own_node(layer, convention):
 
 
 def _config_tensors(refs, created, what, convention):
+    if isinstance(refs, dict) and refs:  # inputs given as a dict: {key: [layer, node, tensor]}
+        return {key: _config_tensors(ref, created, what, convention) for key, ref in refs.items()}
     single = isinstance(refs, list) and len(refs) >= 3 and isinstance(refs[0], str)
     if single:
         refs = [refs]  # one triple: a single input/output, not a list of them
