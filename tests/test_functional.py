@@ -393,3 +393,21 @@ def test_save_and_load_round_trip(tmp_path):
     fresh = _two_input_model()
     fresh.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_array_equal(fresh.predict(xs), model.predict(xs))
+
+
+def test_model_from_json_and_clone_model():
+    model = _two_input_model()
+    xs = [np.ones((2, 4), np.float32), np.full((2, 3), 0.5, np.float32)]
+    for again in (tf.keras.models.model_from_json(model.to_json()), tf.keras.models.clone_model(model)):
+        assert again is not model and again.get_config() == model.get_config()
+        assert all(a is not b for a, b in zip(again.layers, model.layers))
+        again.set_weights(model.get_weights())
+        np.testing.assert_array_equal(again.predict(xs), model.predict(xs))
+    seq = tf.keras.Sequential([L.Dense(3, input_shape=(2,)), L.Dense(1)])
+    clone = tf.keras.models.clone_model(seq)
+    assert clone.get_config() == seq.get_config()
+    assert not np.array_equal(clone.get_weights()[0], seq.get_weights()[0])  # freshly initialized
+    with pytest.raises(ValueError, match=r"json_string must be the JSON text of model.to_json\(\)"):
+        tf.keras.models.model_from_json("{not json")
+    with pytest.raises(ValueError, match=r"json_string does not describe a model"):
+        tf.keras.models.model_from_json('{"class_name": "Dense", "config": {"units": 1}}')
