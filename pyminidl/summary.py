@@ -76,7 +76,7 @@ def summary_lines(model, line_length=None, positions=None):
         lines.append("=" * width if i == len(layers) - 1 else "_" * width)
     if not layers:
         lines.append("=" * width)
-    trainable = sum(int(np.prod(w.shape)) for layer in layers if layer.trainable for w in layer.trainable_weights)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     total = model.count_params()
     lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}", "_" * width]

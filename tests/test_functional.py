@@ -292,22 +292,6 @@ def test_several_outputs_name_the_limitation():
         tf.keras.Model(a, [L.Dense(1)(a), L.Dense(2)(a)])
 
 
-def test_frozen_layers_are_refused_by_fit_not_trained():
-    model = _two_input_model()
-    model.compile("sgd", "mse")
-    xs, y = [np.ones((4, 4)), np.ones((4, 3))], np.ones(4)
-    model.get_layer("d1").trainable = False
-    with pytest.raises(NotImplementedError, match=r"fit\(\): 'd1' has trainable=False, and pyminidl cannot freeze"):
-        model.fit(xs, y, verbose=0)
-    model.get_layer("d1").trainable = True
-    model.trainable = False
-    with pytest.raises(NotImplementedError, match=r"'two' has trainable=False"):
-        model.fit(xs, y, verbose=0)
-    model.trainable = True
-    model.fit(xs, y, verbose=0)
-    model.predict(xs)  # inference is unaffected
-
-
 def test_layer_shared_within_one_model_is_refused():
     a, b = tf.keras.Input((2,)), tf.keras.Input((2,))
     shared = L.Dense(3, name="shared")

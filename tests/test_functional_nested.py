@@ -156,20 +156,6 @@ def test_keras2_config_with_a_nested_model():
     assert [layer.name for layer in model.layers] == ["x", "inner", "out"] and model.output_shape == (None, 1)
 
 
-def test_frozen_nested_model_is_refused_by_fit():
-    base = _base_model()
-    outer = tf.keras.Sequential([base, L.Activation("softmax")])
-    outer.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    x, y = _data(8)
-    base.trainable = False
-    with pytest.raises(NotImplementedError, match=r"'base' has trainable=False"):
-        outer.fit(x, y, verbose=0)
-    base.trainable = True
-    base.get_layer("hidden").trainable = False
-    with pytest.raises(NotImplementedError, match=r"'base/hidden' has trainable=False"):
-        outer.fit(x, y, verbose=0)
-
-
 def test_training_argument_on_symbolic_calls():
     # base_model(x, training=False) is fine where no layer depends on the mode; with Dropout it is refused
     base = _base_model()

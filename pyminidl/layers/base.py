@@ -112,9 +112,10 @@ class Layer:
         the initializers write the initial values."""
         old = self._weights
         if len(old) == len(params) and all(var.shape == view.shape for var, (_, view, _) in zip(old, params)):
-            for var, (_, view, _) in zip(old, params):
+            for var, (_, view, trainable) in zip(old, params):
                 view[...] = var.value
                 var._value = view
+                var.trainable = trainable  # frozen or not, as this network holds it
         else:
             self._weights = [Variable(view, f"{self.name}/{name}:0", f"{path_prefix}{self.name}/{name}", trainable)
                              for name, view, trainable in params]
@@ -131,11 +132,11 @@ class Layer:
 
     @property
     def trainable_weights(self):
-        return [w for w in self._weights if w.trainable]
+        return [w for w in self._weights if w.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self):
-        return [w for w in self._weights if not w.trainable]
+        return [w for w in self._weights if not w.trainable] if self.trainable else list(self._weights)
 
     def get_weights(self):
         return [w.numpy() for w in self._weights]

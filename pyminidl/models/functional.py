@@ -90,7 +90,7 @@ class Functional(Model):
     def _ensure_built(self, x_shapes, name):
         pass  # built when constructed
 
-    def _emit(self, plan, input_ids):
+    def _emit_layers(self, plan, input_ids):
         ids = {id(t): i for t, i in zip(self.inputs, input_ids)}
         for node in self._graph.nodes:
             if node.is_input:

@@ -51,6 +51,7 @@ class Model(Trainer, Layer):
         self._owner = None
         self._net = None
         self._net_layers = []  # the layer behind each C++ layer of _net, in network order
+        self._net_frozen = []  # _frozen_layers() when _net was built
         self.optimizer = None
         self.loss = None
         self._metric_specs = []
@@ -79,7 +80,7 @@ class Model(Trainer, Layer):
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def _frozen_layers(self):
-        """Names of the layers with weights that trainable=False would freeze (nested models included)."""
+        """Names of the layers with weights that trainable=False freezes (nested models included)."""
         out = []
         for layer in self.layers:
             if getattr(layer, "_is_model", False):
@@ -118,9 +119,19 @@ class Model(Trainer, Layer):
         prefix = self._weight_prefix()
         for j, layer in enumerate(plan.owners):
             layer._attach(net.layer_weights(j), net, prefix)
+        if self.optimizer is not None and self._net is not None and self.optimizer._network is self._net:
+            self.optimizer._network = None  # this model's own optimizer moves to the new network
         self._net, self._net_layers = net, plan.owners
+        self._net_frozen = self._frozen_layers()
         if self.compiled:
             self._configure()
+
+    def _sync_trainable(self):
+        """Rebuild the network when `trainable` flags changed since it was built: frozen weights live apart
+        from the ones the optimizer updates (C++ Layer::freeze). As a recompile in Keras, the optimizer state
+        starts again; the weights keep their values."""
+        if self._net is not None and self._frozen_layers() != self._net_frozen:
+            self._make_network(self._net.input_shapes)
 
     def _weight_prefix(self):
         return ""
@@ -133,7 +144,15 @@ class Model(Trainer, Layer):
                 layer._attach(net.layer_weights(j), net)
 
     def _emit(self, plan, input_ids):
-        """Used when this model is a layer of another: its layers go into the outer network (inlined)."""
+        """This model's layers into a network being planned: its own, or an outer model's (inlined there).
+        A model with trainable=False freezes all its layers."""
+        plan.frozen += not self.trainable
+        try:
+            return self._emit_layers(plan, input_ids)
+        finally:
+            plan.frozen -= not self.trainable
+
+    def _emit_layers(self, plan, input_ids):
         raise NotImplementedError  # Sequential and Functional define it
 
     # --- a model used as a layer ------------------------------------------------------------------------
@@ -163,10 +182,12 @@ class Model(Trainer, Layer):
 
     @property
     def trainable_weights(self):
-        return [w for layer in self.layers for w in layer.trainable_weights]
+        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
 
     @property
     def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
         return [w for layer in self.layers for w in layer.non_trainable_weights]
 
     def get_weights(self):
@@ -199,7 +220,9 @@ class Model(Trainer, Layer):
                                    else 1)
         self.optimizer, self.loss, self._metric_specs = opt, loss_obj, list(metrics)
         self.compiled = True
-        if self._net is not None:
+        if self._net is not None and self._frozen_layers() != self._net_frozen:
+            self._make_network(self._net.input_shapes)  # configures it
+        elif self._net is not None:
             self._configure()
 
     def _configure(self):
@@ -265,6 +288,7 @@ class _Plan:
         self.num_inputs = num_inputs
         self.layers = []
         self.owners = []
+        self.frozen = 0  # > 0 while emitting the layers of a model with trainable=False
 
     def add(self, layer, input_ids):
         if layer in self.owners and layer._weight_names():
@@ -274,6 +298,8 @@ class _Plan:
         if spec is None:  # a layer that changes nothing (e.g. a linear Activation)
             return input_ids[0]
         kind, attrs = spec
+        if layer._weight_names() and (self.frozen or not layer.trainable):
+            attrs = {**attrs, "trainable": 0}  # its weights stay out of the optimizer's reach
         self.layers.append((kind, list(input_ids), attrs))
         self.owners.append(layer)
         return self.num_inputs + len(self.layers) - 1

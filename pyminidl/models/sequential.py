@@ -124,7 +124,7 @@ class Sequential(Model):
     def _weight_prefix(self):
         return f"{self.name}/"
 
-    def _emit(self, plan, input_ids):
+    def _emit_layers(self, plan, input_ids):
         node = input_ids[0]
         for layer in self._layers:
             node = layer._emit(plan, [node])

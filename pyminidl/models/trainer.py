@@ -18,7 +18,7 @@ _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batc
 
 class Trainer:
     """Mixin of Model: needs `_net`, `_input_specs()`, `_ensure_built(shapes)`, `output_shape`, the compile
-    state (`loss`, `optimizer`, `_metric_keys`), `_take_weights()` and `_frozen_layers()`."""
+    state (`loss`, `optimizer`, `_metric_keys`), `_take_weights()` and `_sync_trainable()`."""
 
     # --- data -------------------------------------------------------------------------------------
     def _inputs(self, x, name="x"):
@@ -78,10 +78,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("training (fit)")
-        frozen = self._frozen_layers()
-        if frozen:  # the C++ optimizer updates every trainable-kind weight: freezing would be silently ignored
-            raise NotImplementedError(f"fit(): {frozen[0]!r} has trainable=False, and pyminidl cannot freeze weights "
-                                      "yet (they would be trained anyway); set trainable=True before fit")
+        self._sync_trainable()  # trainable flags changed since compile take effect now
         if steps_per_epoch is not None or validation_steps is not None:
             raise NotImplementedError("steps_per_epoch/validation_steps are not supported: pyminidl trains on arrays")
         batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
