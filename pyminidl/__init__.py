@@ -9,7 +9,7 @@ from pyminidl import activations, backend, callbacks, datasets, initializers, la
 from pyminidl import nn, optimizers, random, utils
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
-from pyminidl.models import Sequential
+from pyminidl.models import Model, Sequential
 from pyminidl.utils import set_random_seed
 
 __version__ = _core.__version__  # pyproject.toml's version, compiled in by CMake (VERSION_INFO)
@@ -28,6 +28,6 @@ def get_num_threads():
 from pyminidl import models  # noqa: E402  (after Sequential, so `pyminidl.models` is the module)
 from pyminidl import keras  # noqa: E402
 
-__all__ = ["Sequential", "Input", "activations", "backend", "callbacks", "datasets", "initializers", "keras",
+__all__ = ["Model", "Sequential", "Input", "activations", "backend", "callbacks", "datasets", "initializers", "keras",
            "layers", "losses", "metrics", "models", "nn", "optimizers", "random", "utils", "clear_session",
            "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]

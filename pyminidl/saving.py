@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from pyminidl import layers as layers_module, losses, optimizers
+from pyminidl import _core, layers as layers_module, losses, optimizers
 
 FORMAT = "pyminidl"
 FORMAT_VERSION = 1
@@ -33,6 +33,7 @@ WEIGHTS_SUFFIX = ".weights.h5"
 _MAX_JSON_BYTES = 16 << 20  # config and manifest; a real one is a few kB
 _MAX_ARRAYS = 100_000
 _MAX_NDIM = 8
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 class _BadFile(ValueError):
@@ -57,7 +58,7 @@ def save_model(model, filepath, overwrite=True):
         # The rule's own scalars (Nadam's u_product) by name; "nadam_u_product" too, for readers before them.
         optimizer_state = {"iterations": int(net.iterations), "slots": len(slots), "slot_names": net.slot_names(),
                            "scalars": dict(net.optimizer_scalars), "nadam_u_product": float(net.nadam_u_product)}
-    _write(path, "model", config, arrays, model._input_shape, optimizer_state, overwrite)
+    _write(path, "model", config, arrays, getattr(model, "_input_shape", None), optimizer_state, overwrite)
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -65,13 +66,11 @@ def save_weights(model, filepath, overwrite=True):
     path = _path_arg(filepath, (WEIGHTS_SUFFIX,), "save_weights")
     if not model.built:
         raise ValueError(f"Model {model.name!r} has no weights yet: build it (or fit it) before save_weights")
-    _write(path, "weights", None, _layer_arrays(model), model._input_shape, None, overwrite)
+    _write(path, "weights", None, _layer_arrays(model), getattr(model, "_input_shape", None), None, overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model written by `model.save('name.keras')`, compiled and with its optimizer state when it had them."""
-    from pyminidl.models import Sequential
-
     path = _path_arg(filepath, (MODEL_SUFFIX,), "load_model")
     if custom_objects:
         raise ValueError(f"custom_objects is not supported by pyminidl (its files hold only built-in layers, "
@@ -81,13 +80,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         meta, config, arrays, manifest = _read(path)
         _expect(meta["kind"] == "model", path, "it holds only weights (saved with save_weights): create the "
                 "model and call model.load_weights(...) instead")
-        _expect(isinstance(config, dict) and config.get("class_name") == "Sequential"
-                and isinstance(config.get("config"), dict), path, "config.json does not describe a Sequential model")
+        _expect(isinstance(config, dict) and config.get("class_name") in _MODEL_CLASSES
+                and isinstance(config.get("config"), dict), path, "config.json does not describe a model")
         model_config = config["config"]
-        layer_arrays = _check_architecture(model_config, arrays, path)
-        model = Sequential.from_config(model_config)
+        if config["class_name"] == "Sequential":
+            layer_arrays = _check_architecture(model_config, arrays, path)
+        else:  # functional: the config's shapes are inferred symbolically, the weights then checked one by one
+            layer_arrays = [a for name, a in arrays.items() if name.startswith("layers/")]
+        # Model classes are found through the layer registry (a model is a layer): no import of models here.
+        model = layers_module.deserialize({"class_name": config["class_name"], "config": model_config})
         if layer_arrays:
             _expect(model.built, path, "the file holds weights, but its config gives no input shape")
+            variables = model.weights
+            _expect(len(variables) == len(layer_arrays), path, f"the config needs {len(variables)} weight arrays, "
+                    f"but the file holds {len(layer_arrays)}")
+            for var, a in zip(variables, layer_arrays):
+                _expect(tuple(var.shape) == a.shape, path, f"an array has shape {a.shape}, but the config's weight "
+                        f"{var.path!r} has shape {tuple(var.shape)}")
             model.set_weights(layer_arrays)
         compile_config = config.get("compile_config")
         if compile and compile_config is not None:
@@ -121,10 +130,13 @@ def load_weights(model, filepath):
 
 # --- writing ------------------------------------------------------------------------------------------
 def _layer_arrays(model):
+    """Named by position and layer name; a nested model's weights numbered under its entry (names are unique)."""
     out = []
     for i, layer in enumerate(model.layers):
-        for name, var in zip(layer._weight_names(), layer.weights):
-            out.append((f"layers/{i}/{layer.name}/{name}", var.value))
+        nested = hasattr(layer, "layers")
+        for k, var in enumerate(layer.weights):
+            short = var.path.rsplit("/", 1)[-1]
+            out.append((f"layers/{i}/{layer.name}/{f'{k}/' if nested else ''}{short}", var.value))
     return out
 
 
@@ -137,8 +149,8 @@ def _write(path, kind, config, arrays, input_shape, optimizer_state, overwrite):
         entries.append({"name": name, "shape": list(np.shape(a)), "offset": offset})
         chunks.append(data)
         offset += len(data)
-    from pyminidl import __version__
-    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind, "pyminidl_version": __version__,
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
+                "pyminidl_version": _core.__version__,  # pyminidl.__version__'s source: importing pyminidl is a cycle
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     manifest = {"dtype": "<f4", "arrays": entries, "optimizer": optimizer_state,
                 "input_shape": None if input_shape is None else list(input_shape)}
@@ -287,6 +299,8 @@ def _weight_shapes(layer_list, feature_shape):
             shapes.append((shape[-1], layer.units))
             if layer.use_bias:
                 shapes.append((layer.units,))
+        elif hasattr(layer, "layers"):  # a nested model: built (from its own config) when deserialized
+            shapes += [tuple(w.shape) for w in layer.weights]
         elif layer._weight_names():
             raise ValueError(f"cannot check the weights of layer type {type(layer).__name__}")
         shape = layer.output_shape[1:]

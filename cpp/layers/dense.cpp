@@ -88,10 +88,11 @@ const float* Dense::forward(const ForwardArgs& args) {
 void Dense::backward(BackwardArgs& args) {
     const int rows = args.rows;
     const float* dz = args.dout;  // with respect to z
-    // Weight gradient Xᵀ·dZ; the bias gradient (column sums of dZ) is the row after it.
-    if (use_bias_)
+    // Weight gradient Xᵀ·dZ; the bias gradient (column sums of dZ) is the row after it. A frozen layer
+    // (null gradients, Layer::freeze) only passes the gradient on to its input.
+    if (grads[0] && use_bias_)
         gemm_with_sums(true, false, in_, units_, rows, 1.0f, x_, in_, dz, units_, 0.0f, grads[0], units_);
-    else
+    else if (grads[0])
         gemm(true, false, in_, units_, rows, 1.0f, x_, in_, dz, units_, 0.0f, grads[0], units_);
     InputGrad& g = args.in[0];
     if (!g.d) return;

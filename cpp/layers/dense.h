@@ -15,6 +15,7 @@ public:
     const float* forward(const ForwardArgs& args) override;
     void backward(BackwardArgs& args) override;
     ActInfo activation() const override { return {act_, alpha_, z_.data(), out_}; }
+    bool supports_freezing() const override { return true; }
 
 private:
     // Linear and relu layers keep their output in z (relu overwrites z with relu(z): the derivative

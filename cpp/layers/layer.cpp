@@ -120,6 +120,16 @@ void Attrs::check_all_read() const {
 
 // --- layers -------------------------------------------------------------------------------------
 
+void Layer::freeze(const std::string& kind) {
+    for (ParamSpec& p : param_specs_) {
+        if (!p.trainable) continue;
+        if (!supports_freezing())
+            throw std::invalid_argument(kind + ": attribute 'trainable' = 0 (a frozen layer) is not supported by "
+                                               "this layer kind");
+        p.trainable = false;
+    }
+}
+
 void ActGradEpilogue::apply(const void* self, int i0, int rows, int j0, int cols) {
     const ActGradEpilogue& g = *static_cast<const ActGradEpilogue*>(self);
     const long at = i0 * g.ld + j0;
@@ -171,8 +181,10 @@ std::unique_ptr<Layer> make_layer(const std::string& kind, const Attrs& attrs, c
         for (const auto& kv : registry()) known += (known.empty() ? "" : ", ") + kv.first;
         throw std::invalid_argument("unknown layer kind '" + kind + "' (known: " + known + ")");
     }
+    const bool frozen = !attrs.flag("trainable", true);  // any kind may be given it (Layer::freeze)
     std::unique_ptr<Layer> layer = it->second(attrs, inputs);
     attrs.check_all_read();
+    if (frozen) layer->freeze(kind);
     return layer;
 }
 

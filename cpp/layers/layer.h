@@ -155,6 +155,12 @@ public:
     // gradient through and the loss reads logits from; Linear for layers without one.
     virtual ActInfo activation() const { return {}; }
 
+    // Keras' layer.trainable = False (attribute "trainable": 0, read by make_layer for every kind): the
+    // layer's trainable tensors become non-trainable, so the optimizer never sees them and their grads
+    // pointers are null. Only kinds whose backward skips null parameter gradients allow it; others throw.
+    void freeze(const std::string& kind);
+    virtual bool supports_freezing() const { return false; }
+
 protected:
     // Sets in_shapes_ after checking the input count ("dense expects 1 input, got 2").
     void check_inputs(const Attrs& attrs, const std::vector<Shape>& inputs, int min_count, int max_count);

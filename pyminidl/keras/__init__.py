@@ -3,7 +3,7 @@
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models
 from pyminidl import optimizers, utils
 from pyminidl.layers import Input
-from pyminidl.models import Sequential
+from pyminidl.models import Model, Sequential
 
-__all__ = ["Input", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers", "layers",
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "utils"]

@@ -3,6 +3,9 @@ each class registers itself by name (base.REGISTRY) for deserialize() and the mo
 
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+from pyminidl.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+                                   concatenate, maximum, minimum, multiply, subtract)
+from pyminidl.layers.node import KerasTensor
 
 
 def deserialize(config):
@@ -18,4 +21,6 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "deserialize", "serialize"]
+__all__ = ["Activation", "Add", "Average", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "InputLayer",
+           "KerasTensor", "Layer", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate",
+           "deserialize", "maximum", "minimum", "multiply", "serialize", "subtract"]

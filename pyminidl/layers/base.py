@@ -4,6 +4,8 @@ import numpy as np
 
 from pyminidl import _check
 from pyminidl.backend import snake_case, unique_name
+from pyminidl.layers import eager
+from pyminidl.layers.node import call_symbolic, is_symbolic
 from pyminidl.variables import Variable
 
 
@@ -14,6 +16,11 @@ REGISTRY = {}
 
 class Layer:
     """Base class: a name, an optional declared input shape, and weights once built."""
+
+    _takes_list = False  # True for layers called on a list of tensors (merge layers)
+    # True for layers that compute differently in training (Dropout, BatchNormalization): their mode follows
+    # fit()/predict(), so a call fixing it (`layer(x, training=False)` on symbolic tensors) is refused.
+    _training_dependent = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -31,9 +38,20 @@ class Layer:
         self._declared_input_shape = _shape_arg("input_shape", input_shape) if input_shape is not None else None
         self.trainable = trainable
         self._weights = []
+        self._owner = None  # the C++ network whose buffers self._weights view (see _attach)
+        self._inbound_nodes = []  # one Node per call on symbolic tensors (layers/node.py)
         self.built = False
         self.input_shape = None
         self.output_shape = None
+
+    def __call__(self, inputs, training=None, **kwargs):
+        """On keras.Input / layer outputs: records a node and returns a symbolic tensor (functional API).
+        On arrays: computes the layer's output now, in inference mode, as a float32 NumPy array."""
+        if kwargs:
+            raise TypeError(f"Layer '{self.name}' was called with unsupported arguments {sorted(kwargs)}")
+        if is_symbolic(inputs):
+            return call_symbolic(self, inputs, training)
+        return eager.call(self, inputs, training)
 
     # Shape inference: input feature shape (without the batch axis) -> output feature shape.
     def compute_output_shape(self, input_shape):
@@ -44,6 +62,39 @@ class Layer:
         self.output_shape = (None,) + tuple(self.compute_output_shape(tuple(input_shape)))
         self.built = True
 
+    @property
+    def output(self):
+        """The symbolic tensor this layer returned when last called on symbolic tensors (Model(..., outputs=))."""
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined output.")
+        return self._inbound_nodes[-1].output_tensors[0]
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined input.")
+        node = self._inbound_nodes[-1]
+        return list(node.input_tensors) if node.as_list else node.input_tensors[0]
+
+    def _build_for_call(self, input_shape, as_list):
+        """Build for a call on tensors of `input_shape` (feature dims; a list of them when as_list)."""
+        if as_list:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) takes one input, got a list of "
+                             f"{len(input_shape)} tensors")
+        shape = tuple(input_shape)
+        if self._weights and self.input_shape is not None and tuple(self.input_shape[1:]) != shape:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: its weights were "
+                             f"built for input shape {self.input_shape}, but it received input shape "
+                             f"{(None,) + shape}")
+        self._build(shape)
+
+    def _depends_on_training(self):
+        return self._training_dependent
+
+    def _emit(self, plan, input_ids):
+        """Add this layer to a network being planned (models/model.py, _Plan); returns its output's node id."""
+        return plan.add(self, input_ids)
+
     def _spec(self):
         """The C++ description of this layer, (kind, attrs) as cpp/layers/ registers it, or None when it
         computes nothing (a linear Activation)."""
@@ -52,9 +103,25 @@ class Layer:
     def _initial_weights(self):
         return []
 
-    def _attach(self, views, model_name):
-        self._weights = [Variable(v, f"{self.name}/{w}:0", f"{model_name}/{self.name}/{w}")
-                         for v, w in zip(views, self._weight_names())]
+    def _attach(self, params, owner, path_prefix=""):
+        """Point this layer's Variables at `params`, [(name, view, trainable)] from owner.layer_weights(j).
+
+        A layer's weights live in one C++ network at a time. A layer that already has weights of these shapes
+        (built by another model, or a nested model's layer) keeps its values: they are copied into the new
+        buffers and the same Variable objects now view them, so references users hold stay live. Otherwise
+        the initializers write the initial values."""
+        old = self._weights
+        if len(old) == len(params) and all(var.shape == view.shape for var, (_, view, _) in zip(old, params)):
+            for var, (_, view, trainable) in zip(old, params):
+                view[...] = var.value
+                var._value = view
+                var.trainable = trainable  # frozen or not, as this network holds it
+        else:
+            self._weights = [Variable(view, f"{self.name}/{name}:0", f"{path_prefix}{self.name}/{name}", trainable)
+                             for name, view, trainable in params]
+            for var, value in zip(self._weights, self._initial_weights()):
+                var.assign(value)
+        self._owner = owner
 
     def _weight_names(self):
         return []
@@ -63,11 +130,13 @@ class Layer:
     def weights(self):
         return list(self._weights)
 
-    trainable_weights = weights
+    @property
+    def trainable_weights(self):
+        return [w for w in self._weights if w.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self):
-        return []
+        return [w for w in self._weights if not w.trainable] if self.trainable else list(self._weights)
 
     def get_weights(self):
         return [w.numpy() for w in self._weights]

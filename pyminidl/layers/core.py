@@ -6,24 +6,61 @@ import numpy as np
 from pyminidl import _check, activations, initializers
 from pyminidl.backend import unique_name
 from pyminidl.layers.base import Layer, _shape_arg
+from pyminidl.layers.node import KerasTensor, Node
 
 
 class InputLayer(Layer):
-    """Declares the input shape of a Sequential model; holds no weights and computes nothing."""
+    """The entry of a model: holds no weights and computes nothing. Its `output` is the symbolic tensor
+    that keras.Input returns; in a Sequential model it declares the input shape."""
 
-    def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 name=None, input_shape=None, batch_input_shape=None, optional=False, **kwargs):
+        # shape (Keras 3), input_shape (Keras 2), batch_shape / batch_input_shape (configs, with the batch axis)
+        batch_shape = batch_shape if batch_shape is not None else batch_input_shape
+        if shape is None and input_shape is None and batch_shape is not None:
+            if not isinstance(batch_shape, (list, tuple)) or len(batch_shape) < 2:
+                raise ValueError(f"batch_shape must include the batch axis, e.g. (None, 4); got {batch_shape!r}")
+            shape = tuple(batch_shape)[1:]
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("Input needs a shape, e.g. Input(shape=(4,))")
+        for arg, value in (("sparse", sparse), ("ragged", ragged), ("optional", optional)):
+            if value:
+                raise NotImplementedError(f"Input({arg}=True) is not supported by pyminidl")
         super().__init__(name=name or unique_name("input_layer"), input_shape=shape, **kwargs)
+        self.dtype = _dtype_arg(dtype)
+        self._build(self._declared_input_shape)
+        Node(self, [], [KerasTensor(self.output_shape, self.dtype, self.name, history=(self, 0, 0))], as_list=False)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        raise TypeError(f"InputLayer '{self.name}' is not called on data: use its tensor, keras.Input(...), as the "
+                        "input of the next layer")
 
     def get_config(self):
-        return {"name": self.name, "shape": list(self._declared_input_shape)}
+        return {"batch_shape": [None, *self._declared_input_shape], "dtype": self.dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):
-    """keras.Input: a placeholder that gives a Sequential model its input shape."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
+def _dtype_arg(dtype):
+    if dtype is None:
+        return "float32"
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        kind = None
+    if kind is None or not (np.issubdtype(kind, np.number) or kind == bool):
+        raise ValueError(f"dtype must be a numeric type such as 'float32' or 'int32', got {dtype!r}")
+    return kind.name
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False, **kwargs):
+    """keras.Input: the symbolic tensor a functional model starts from (its batch axis is None).
+    `Input(shape=(4,), name='a')` -> <KerasTensor shape=(None, 4), ...>."""
+    if tensor is not None:
+        raise NotImplementedError("Input(tensor=...) is not supported by pyminidl")
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                      name=name, optional=optional, **kwargs).output
 
 
 class Dense(Layer):
@@ -105,6 +142,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Sets a fraction `rate` of inputs to zero during training and scales the rest by 1/(1-rate)."""
+
+    _training_dependent = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = _check.number("rate", rate, 0.0, 1.0, high_open=True)
