@@ -18,6 +18,8 @@
 namespace py = pybind11;
 using namespace pmdl;
 
+void bind_conv_hooks(py::module_& m);  // bindings_conv_hooks.cpp
+
 namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
@@ -356,4 +358,5 @@ PYBIND11_MODULE(_core, m) {
             if (a.ndim() != 2 || a.shape(0) == 0 || a.shape(1) != n.input_dim()) return py::none();
             return predict(n, a, as_int(batch_size, "batch_size"));
         }, py::arg("x"), py::arg("batch_size"));
+    bind_conv_hooks(m);  // after the enums its defaults use
 }

@@ -1,0 +1,34 @@
+// Batch normalization kernels over the last axis (Keras' axis=-1) of rows x c activations, any rank
+// flattened to rows (KERAS_REFERENCE §14): training uses the batch's mean and biased variance and moves
+// the moving statistics by `momentum`; inference uses the moving statistics. gamma/beta may be nullptr
+// (scale=False / center=False). The output is y = x * a + b with a = gamma / sqrt(var + eps) and
+// b = beta - mean * a, tf.nn.batch_normalization's form. Sums are taken in double, split over channels
+// (never over rows), so results do not depend on the thread count.
+#pragma once
+
+namespace pmdl {
+
+// Training forward: mean and var (biased) of each channel over the rows into mean/var, y normalized.
+void batch_norm_forward_train(long rows, int c, const float* x, const float* gamma, const float* beta, float eps,
+                              float* mean, float* var, float* y);
+
+// moving = moving * momentum + batch * (1 - momentum), Keras' assign, for the mean and the variance.
+void batch_norm_update_moving(int c, float momentum, const float* mean, const float* var, float* moving_mean,
+                              float* moving_var);
+
+// Inference forward with the moving statistics.
+void batch_norm_forward_infer(long rows, int c, const float* x, const float* gamma, const float* beta,
+                              const float* moving_mean, const float* moving_var, float eps, float* y);
+
+// Training backward through the batch statistics (mean, var from the forward): dx overwritten (may be
+// nullptr), dgamma / dbeta overwritten when not nullptr.
+void batch_norm_backward_train(long rows, int c, const float* x, const float* mean, const float* var,
+                               const float* gamma, float eps, const float* dy, float* dx, float* dgamma,
+                               float* dbeta);
+
+// Inference backward (statistics constant): dx = dy * gamma / sqrt(moving_var + eps); dgamma, dbeta as above.
+void batch_norm_backward_infer(long rows, int c, const float* x, const float* gamma, const float* moving_mean,
+                               const float* moving_var, float eps, const float* dy, float* dx, float* dgamma,
+                               float* dbeta);
+
+}  // namespace pmdl

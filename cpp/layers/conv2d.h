@@ -1,0 +1,25 @@
+// Convolution kernels (Conv2D, and Conv1D as a window of height 1), channels last, Keras' kernel layout
+// (kh, kw, in, filters), routed through our GEMM: each output position is a row of the patch matrix
+// (window.h) times the kernel read as a (kh*kw*in) x filters matrix.
+#pragma once
+
+#include "../activations.h"
+#include "window.h"
+
+namespace pmdl {
+
+// z = patches(x) · kernel (+ bias), y = act(z); x is g.n images (g.y.in, g.x.in, g.c), z and y are
+// g.rows() x filters. y may be z (the activation in place: linear, relu); bias may be nullptr.
+// Bias and an elementwise activation run in the GEMM's epilogue on each block while it is in cache.
+void conv2d_forward(const Window& g, int filters, const float* x, const float* kernel, const float* bias, Act act,
+                    float alpha, float* z, float* y);
+
+// Input gradient: dx = col2im(dz · kernelᵀ), dx overwritten (g.n images).
+void conv2d_backward_data(const Window& g, int filters, const float* dz, const float* kernel, float* dx);
+
+// Kernel and bias gradients: dkernel = patches(x)ᵀ · dz, dbias = column sums of dz (nullptr: none);
+// both overwritten.
+void conv2d_backward_filter(const Window& g, int filters, const float* x, const float* dz, float* dkernel,
+                            float* dbias);
+
+}  // namespace pmdl
