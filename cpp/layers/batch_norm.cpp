@@ -21,12 +21,13 @@ void for_channel_blocks(long rows, int c, Fn&& fn) {
     });
 }
 
-// y = x * a + b per channel, rows split over the threads (elementwise: any split gives the same bits).
-void scale_shift(long rows, int c, const float* x, const float* a, const float* b, float* y) {
+// y = x * a + b (+ y with accumulate) per channel, rows split over the threads (elementwise: any split
+// gives the same bits).
+void scale_shift(long rows, int c, const float* x, const float* a, const float* b, float* y, bool accumulate = false) {
     const long block = std::max<long>(1, 4096 / c);
     for_items((rows + block - 1) / block, (double)block * c, kThreadMinWork, [&](long i) {
         for (long r = i * block; r < std::min(rows, (i + 1) * block); ++r)
-            for (int ch = 0; ch < c; ++ch) y[r * c + ch] = x[r * c + ch] * a[ch] + b[ch];
+            for (int ch = 0; ch < c; ++ch) y[r * c + ch] = x[r * c + ch] * a[ch] + b[ch] + (accumulate ? y[r * c + ch] : 0.0f);
     });
 }
 
@@ -84,7 +85,7 @@ void batch_norm_forward_infer(long rows, int c, const float* x, const float* gam
 // the output and through the batch mean and variance.
 void batch_norm_backward_train(long rows, int c, const float* x, const float* mean, const float* var,
                                const float* gamma, float eps, const float* dy, float* dx, float* dgamma,
-                               float* dbeta) {
+                               float* dbeta, bool accumulate) {
     std::vector<double> sum_dy(c), sum_dy_xhat(c);
     std::vector<float> inv(c);
     for (int ch = 0; ch < c; ++ch) inv[ch] = 1.0f / std::sqrt(var[ch] + eps);
@@ -115,13 +116,14 @@ void batch_norm_backward_train(long rows, int c, const float* x, const float* me
     const long block = std::max<long>(1, 4096 / c);
     for_items((rows + block - 1) / block, (double)block * c, kThreadMinWork, [&](long i) {
         for (long r = i * block; r < std::min(rows, (i + 1) * block); ++r)
-            for (int ch = 0; ch < c; ++ch) dx[r * c + ch] = k[ch] * dy[r * c + ch] + m[ch] * x[r * c + ch] + q[ch];
+            for (int ch = 0; ch < c; ++ch)
+                dx[r * c + ch] = k[ch] * dy[r * c + ch] + m[ch] * x[r * c + ch] + q[ch] + (accumulate ? dx[r * c + ch] : 0.0f);
     });
 }
 
 void batch_norm_backward_infer(long rows, int c, const float* x, const float* gamma, const float* moving_mean,
                                const float* moving_var, float eps, const float* dy, float* dx, float* dgamma,
-                               float* dbeta) {
+                               float* dbeta, bool accumulate) {
     std::vector<float> inv(c);
     for (int ch = 0; ch < c; ++ch) inv[ch] = 1.0f / std::sqrt(moving_var[ch] + eps);
     if (dgamma || dbeta)
@@ -141,7 +143,7 @@ void batch_norm_backward_infer(long rows, int c, const float* x, const float* ga
     if (!dx) return;
     std::vector<float> k(c), zero(c, 0.0f);
     for (int ch = 0; ch < c; ++ch) k[ch] = (gamma ? gamma[ch] : 1.0f) * inv[ch];
-    scale_shift(rows, c, dy, k.data(), zero.data(), dx);
+    scale_shift(rows, c, dy, k.data(), zero.data(), dx, accumulate);
 }
 
 }  // namespace pmdl

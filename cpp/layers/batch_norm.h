@@ -21,14 +21,14 @@ void batch_norm_forward_infer(long rows, int c, const float* x, const float* gam
                               const float* moving_mean, const float* moving_var, float eps, float* y);
 
 // Training backward through the batch statistics (mean, var from the forward): dx overwritten (may be
-// nullptr), dgamma / dbeta overwritten when not nullptr.
+// nullptr; added to with accumulate), dgamma / dbeta overwritten when not nullptr.
 void batch_norm_backward_train(long rows, int c, const float* x, const float* mean, const float* var,
                                const float* gamma, float eps, const float* dy, float* dx, float* dgamma,
-                               float* dbeta);
+                               float* dbeta, bool accumulate = false);
 
 // Inference backward (statistics constant): dx = dy * gamma / sqrt(moving_var + eps); dgamma, dbeta as above.
 void batch_norm_backward_infer(long rows, int c, const float* x, const float* gamma, const float* moving_mean,
                                const float* moving_var, float eps, const float* dy, float* dx, float* dgamma,
-                               float* dbeta);
+                               float* dbeta, bool accumulate = false);
 
 }  // namespace pmdl

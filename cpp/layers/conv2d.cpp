@@ -101,16 +101,17 @@ void conv2d_forward(const Window& g, int filters, const float* x, const float* k
     });
 }
 
-void conv2d_backward_data(const Window& g, int filters, const float* dz, const float* kernel, float* dx) {
+void conv2d_backward_data(const Window& g, int filters, const float* dz, const float* kernel, float* dx,
+                          bool accumulate) {
     check(g, filters, "conv2d_backward_data");
     const int K = g.patch(), F = filters;
     if (g.identity()) {  // dx = dz · kernelᵀ directly
-        gemm(false, true, (int)g.rows(), g.c, F, 1.0f, dz, F, kernel, F, 0.0f, dx, g.c);
+        gemm(false, true, (int)g.rows(), g.c, F, 1.0f, dz, F, kernel, F, accumulate ? 1.0f : 0.0f, dx, g.c);
         return;
     }
     const long plane = g.out_plane(), R = chunk_rows(g);
     for_items(g.n, (double)plane * K * F, kThreadMinWork, [&](long img) {
-        std::fill(dx + img * g.in_image(), dx + (img + 1) * g.in_image(), 0.0f);
+        if (!accumulate) std::fill(dx + img * g.in_image(), dx + (img + 1) * g.in_image(), 0.0f);
         for (long r0 = img * plane; r0 < (img + 1) * plane; r0 += R) {
             const long rows = std::min(R, (img + 1) * plane - r0);
             float* buf = col_buffer(rows * K);

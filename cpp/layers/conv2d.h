@@ -14,8 +14,9 @@ namespace pmdl {
 void conv2d_forward(const Window& g, int filters, const float* x, const float* kernel, const float* bias, Act act,
                     float alpha, float* z, float* y);
 
-// Input gradient: dx = col2im(dz · kernelᵀ), dx overwritten (g.n images).
-void conv2d_backward_data(const Window& g, int filters, const float* dz, const float* kernel, float* dx);
+// Input gradient: dx = col2im(dz · kernelᵀ), dx overwritten (g.n images), or added to with accumulate.
+void conv2d_backward_data(const Window& g, int filters, const float* dz, const float* kernel, float* dx,
+                          bool accumulate = false);
 
 // Kernel and bias gradients: dkernel = patches(x)ᵀ · dz, dbias = column sums of dz (nullptr: none);
 // both overwritten.

@@ -58,12 +58,12 @@ void maxpool_forward(const Window& g, const float* x, float* y, int32_t* argmax)
     });
 }
 
-void maxpool_backward(const Window& g, const float* dy, const int32_t* argmax, float* dx) {
+void maxpool_backward(const Window& g, const float* dy, const int32_t* argmax, float* dx, bool accumulate) {
     check(g, "maxpool_backward");
     const long per_image = g.out_plane() * g.c;
     for_items(g.n, (double)g.in_image(), kThreadMinWork, [&](long img) {
         float* di = dx + img * g.in_image();
-        std::fill(di, di + g.in_image(), 0.0f);
+        if (!accumulate) std::fill(di, di + g.in_image(), 0.0f);
         const float* d = dy + img * per_image;
         const int32_t* a = argmax + img * per_image;
         for (long o = 0; o < per_image; ++o)
@@ -92,13 +92,13 @@ void avgpool_forward(const Window& g, const float* x, float* y) {
     });
 }
 
-void avgpool_backward(const Window& g, const float* dy, float* dx) {
+void avgpool_backward(const Window& g, const float* dy, float* dx, bool accumulate) {
     check(g, "avgpool_backward");
     const int C = g.c;
     const long plane = g.out_plane();
     for_items(g.n, (double)g.in_image(), kThreadMinWork, [&](long img) {
         float* di = dx + img * g.in_image();
-        std::fill(di, di + g.in_image(), 0.0f);
+        if (!accumulate) std::fill(di, di + g.in_image(), 0.0f);
         for (int oy = 0; oy < g.y.out; ++oy)
             for (int ox = 0; ox < g.x.out; ++ox) {
                 const float* d = dy + (img * plane + (long)oy * g.x.out + ox) * C;
@@ -124,11 +124,14 @@ void global_avgpool_forward(int n, long cells, int c, const float* x, float* y) 
     });
 }
 
-void global_avgpool_backward(int n, long cells, int c, const float* dy, float* dx) {
+void global_avgpool_backward(int n, long cells, int c, const float* dy, float* dx, bool accumulate) {
     const float inv = 1.0f / (float)cells;
     for_items(n, (double)cells * c, kThreadMinWork, [&](long s) {
         for (long t = 0; t < cells; ++t)
-            for (int ch = 0; ch < c; ++ch) dx[(s * cells + t) * c + ch] = dy[s * c + ch] * inv;
+            for (int ch = 0; ch < c; ++ch) {
+                float& d = dx[(s * cells + t) * c + ch];
+                d = (accumulate ? d : 0.0f) + dy[s * c + ch] * inv;
+            }
     });
 }
 
@@ -145,7 +148,8 @@ void global_maxpool_forward(int n, long cells, int c, const float* x, float* y) 
     });
 }
 
-void global_maxpool_backward(int n, long cells, int c, const float* x, const float* y, const float* dy, float* dx) {
+void global_maxpool_backward(int n, long cells, int c, const float* x, const float* y, const float* dy, float* dx,
+                             bool accumulate) {
     for_items(n, (double)cells * c, kThreadMinWork, [&](long s) {
         const float* xs = x + s * cells * c;
         float* ds = dx + s * cells * c;
@@ -155,7 +159,10 @@ void global_maxpool_backward(int n, long cells, int c, const float* x, const flo
             for (long t = 0; t < cells; ++t) ties += xs[t * c + ch] == m;
             // TF's order: (indicator / ties) * dy; 0 ties (a NaN max) gives 0 * inf or 0 * NaN: NaN.
             const float share = 1.0f / (float)ties * dy[s * c + ch];
-            for (long t = 0; t < cells; ++t) ds[t * c + ch] = (xs[t * c + ch] == m ? 1.0f : 0.0f) * share;
+            for (long t = 0; t < cells; ++t) {
+                const float g = (xs[t * c + ch] == m ? 1.0f : 0.0f) * share;
+                ds[t * c + ch] = accumulate ? ds[t * c + ch] + g : g;
+            }
         }
     });
 }
