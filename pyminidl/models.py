@@ -124,24 +124,33 @@ class Sequential:
         for layer in self._layers:
             layer._build(shape)
             shape = layer.output_shape[1:]
-        specs = []  # the chain: each layer reads the node before it (0: the model input)
+        specs = self._specs()
+        if all(kind == "flatten" for kind, _, _ in specs):
+            raise ValueError("A Sequential model here needs at least one layer that computes something, e.g. Dense")
+        seed = int(np.random.randint(0, 2**62, dtype=np.int64))
+        self._net = _core.Network(specs, [self._input_shape], seed)
+        self._built_specs = specs
+        j = 0  # index of the layer's C++ node (layers whose _spec() is None have none and no weights)
+        for layer in self._layers:
+            if layer._spec() is None:
+                layer._attach([], self.name)
+                continue
+            tensors = self._net.layer_weights(j)
+            j += 1
+            layer._attach([view for _, view, _ in tensors], self.name, [t for _, _, t in tensors])
+            for var, value in zip(layer.weights, layer._initial_weights()):
+                var.assign(value)
+        if self.compiled:
+            self._configure()
+
+    def _specs(self):
+        """The chain for _core.Network: each layer reads the node before it (0: the model input)."""
+        specs = []
         for layer in self._layers:
             spec = layer._spec()
             if spec is not None:
                 specs.append((spec[0], [len(specs)], spec[1]))
-        if all(kind == "flatten" for kind, _, _ in specs) or len(self.output_shape) != 2:
-            raise ValueError("A Sequential model here needs at least one Dense layer and 1-D outputs")
-        seed = int(np.random.randint(0, 2**62, dtype=np.int64))
-        self._net = _core.Network(specs, [self._input_shape], seed)
-        views = self._net.weights()
-        for layer in self._layers:
-            count = len(layer._weight_names())
-            layer._attach(views[:count], self.name)
-            for var, value in zip(layer.weights, layer._initial_weights()):
-                var.assign(value)
-            views = views[count:]
-        if self.compiled:
-            self._configure()
+        return specs
 
     def _ensure_built(self, x_shape, name):
         if self._net is None:
@@ -162,12 +171,15 @@ class Sequential:
     def weights(self):
         return [w for layer in self._layers for w in layer.weights]
 
-    trainable_weights = weights
     variables = weights
 
     @property
+    def trainable_weights(self):
+        return [w for w in self.weights if w.trainable]
+
+    @property
     def non_trainable_weights(self):
-        return []
+        return [w for w in self.weights if not w.trainable]
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]
@@ -199,10 +211,21 @@ class Sequential:
                                    else 1)
         self.optimizer, self.loss, self._metric_specs = opt, loss_obj, list(metrics)
         self.compiled = True
+        if self._net is not None and self._specs() != self._built_specs:
+            # A layer changed since the build (Keras applies `layer.trainable = False` at compile): the
+            # network is rebuilt with the same weights.
+            kept = self.get_weights()
+            self._net = None
+            self._build(self._input_shape)
+            self.set_weights(kept)
+            return
         if self._net is not None:
             self._configure()
 
     def _configure(self):
+        if len(self.output_shape) != 2:
+            raise ValueError(f"pyminidl trains models with 1-D outputs per sample; this model outputs "
+                             f"{self.output_shape}: end it with Flatten, a global pooling layer or Dense")
         out_dim = self.output_shape[-1]
         if isinstance(self.loss, losses.SparseCategoricalCrossentropy) and out_dim < 2:
             raise ValueError("sparse_categorical_crossentropy needs a model with at least 2 output units, "

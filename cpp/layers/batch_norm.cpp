@@ -147,3 +147,66 @@ void batch_norm_backward_infer(long rows, int c, const float* x, const float* ga
 }
 
 }  // namespace pmdl
+
+// --- the layer kind "batch_normalization" ----------------------------------------------------------
+
+#include <stdexcept>
+
+namespace pmdl {
+
+BatchNorm::BatchNorm(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    check_inputs(attrs, inputs, 1, 1);
+    if (inputs[0].empty()) throw std::invalid_argument("batch_normalization needs inputs with a channel axis");
+    c_ = inputs[0].back();
+    cells_ = shape_size(inputs[0]) / c_;
+    momentum_ = (float)attrs.number("momentum", 0.0, 1.0, 0.99);
+    eps_ = (float)attrs.number("epsilon", 1e-30, 1e30, 1e-3);
+    center_ = attrs.flag("center", true);
+    scale_ = attrs.flag("scale", true);
+    trainable_ = attrs.flag("trainable", true);
+    out_shape_ = inputs[0];
+    int i = 0;
+    if (scale_) { gamma_ = i++; param_specs_.push_back({"gamma", {c_}, trainable_}); }
+    if (center_) { beta_ = i++; param_specs_.push_back({"beta", {c_}, trainable_}); }
+    mean_ = i++;
+    var_ = i++;
+    param_specs_.push_back({"moving_mean", {c_}, false});
+    param_specs_.push_back({"moving_variance", {c_}, false});
+    batch_mean_.resize(c_);
+    batch_var_.resize(c_);
+}
+
+void BatchNorm::reserve(int rows) { y_.resize((long)rows * output_size()); }
+
+const float* BatchNorm::forward(const ForwardArgs& args) {
+    x_ = args.in[0];
+    const long rows = (long)args.rows * cells_;
+    const float* gamma = scale_ ? params[gamma_] : nullptr;
+    const float* beta = center_ ? params[beta_] : nullptr;
+    trained_ = args.training && trainable_;
+    if (trained_) {
+        batch_norm_forward_train(rows, c_, x_, gamma, beta, eps_, batch_mean_.data(), batch_var_.data(), y_.data());
+        batch_norm_update_moving(c_, momentum_, batch_mean_.data(), batch_var_.data(), params[mean_], params[var_]);
+    } else {
+        batch_norm_forward_infer(rows, c_, x_, gamma, beta, params[mean_], params[var_], eps_, y_.data());
+    }
+    return y_.data();
+}
+
+void BatchNorm::backward(BackwardArgs& args) {
+    const long rows = (long)args.rows * cells_;
+    const float* gamma = scale_ ? params[gamma_] : nullptr;
+    float* dgamma = scale_ && trainable_ ? grads[gamma_] : nullptr;
+    float* dbeta = center_ && trainable_ ? grads[beta_] : nullptr;
+    InputGrad& in = args.in[0];
+    if (trained_)
+        batch_norm_backward_train(rows, c_, x_, batch_mean_.data(), batch_var_.data(), gamma, eps_, args.dout, in.d,
+                                  dgamma, dbeta, in.accumulate);
+    else
+        batch_norm_backward_infer(rows, c_, x_, gamma, params[mean_], params[var_], eps_, args.dout, in.d, dgamma,
+                                  dbeta, in.accumulate);
+}
+
+PMDL_REGISTER_LAYER("batch_normalization", BatchNorm);
+
+}  // namespace pmdl

@@ -32,3 +32,32 @@ void batch_norm_backward_infer(long rows, int c, const float* x, const float* ga
                                float* dbeta, bool accumulate = false);
 
 }  // namespace pmdl
+
+#include "layer.h"
+
+namespace pmdl {
+
+// The layer kind "batch_normalization" over the last axis of any input shape. Attributes: momentum,
+// epsilon, center, scale, trainable (0: Keras' frozen layer, always in inference mode, gamma and beta
+// not trained). Parameters in Keras' order: gamma (scale), beta (center), moving_mean, moving_variance,
+// the last two non-trainable; training-mode forwards update them (Keras 3's formulas, batch_norm.h).
+class BatchNorm : public Layer {
+public:
+    BatchNorm(const Attrs& attrs, const std::vector<Shape>& inputs);
+    void reserve(int rows) override;
+    const float* forward(const ForwardArgs& args) override;
+    void backward(BackwardArgs& args) override;
+
+private:
+    int c_ = 0;
+    long cells_ = 1;  // rows of c channels per sample
+    float momentum_ = 0.99f, eps_ = 1e-3f;
+    bool center_ = true, scale_ = true, trainable_ = true;
+    bool trained_ = false;  // the last forward used the batch statistics
+    int gamma_ = -1, beta_ = -1, mean_ = 0, var_ = 1;  // parameter indices (-1: absent)
+    Floats y_;
+    std::vector<float> batch_mean_, batch_var_;
+    const float* x_ = nullptr;
+};
+
+}  // namespace pmdl

@@ -158,3 +158,76 @@ void conv2d_backward_filter(const Window& g, int filters, const float* x, const 
 }
 
 }  // namespace pmdl
+
+// --- the layer kinds "conv2d" and "conv1d" --------------------------------------------------------
+
+#include "dense.h"  // read_activation
+
+namespace pmdl {
+
+Conv::Conv(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    check_inputs(attrs, inputs, 1, 1);
+    const std::string& kind = attrs.kind();
+    const int rank = kind == "conv1d" ? 1 : 2;
+    const Shape& in = inputs[0];
+    if ((int)in.size() != rank + 1)
+        throw std::invalid_argument(kind + " expects inputs of shape " + (rank == 2 ? "(height, width, channels)" :
+                                    "(steps, channels)") + ", got " + shape_text(in));
+    filters_ = (int)attrs.integer("filters", 1, kMaxSize - 1);
+    const auto k = attrs.ints("kernel_size", 1, kMaxSize - 1, rank);
+    const auto s = attrs.ints("strides", 1, kMaxSize - 1, rank);
+    const auto d = attrs.ints("dilation_rate", 1, kMaxSize - 1, rank);
+    const long padding = attrs.integer("padding", 0, rank == 1 ? 2 : 1);
+    read_activation(attrs, act_, alpha_);
+    use_bias_ = attrs.flag("use_bias", true);
+    geometry_.c = in.back();
+    Axis* axes[2] = {&geometry_.y, &geometry_.x};
+    for (int a = 0; a < rank; ++a) {
+        Axis& axis = *axes[a + 2 - rank];
+        const std::string what = kind + " axis " + std::to_string(a);
+        if (padding == 2) {  // causal: d*(k-1) zeros before, as many outputs as inputs (for stride 1)
+            axis = window_axis(in[a], (int)k[a], (int)s[a], (int)d[a], true, what.c_str());
+            axis.pad_before = (int)(d[a] * (k[a] - 1));
+            axis.out = (int)((in[a] + axis.pad_before - (d[a] * (k[a] - 1) + 1)) / s[a] + 1);
+        } else {
+            axis = window_axis(in[a], (int)k[a], (int)s[a], (int)d[a], padding == 1, what.c_str());
+        }
+    }
+    const long patch = (long)geometry_.y.k * geometry_.x.k * geometry_.c;
+    if (patch * filters_ > kMaxSize)
+        throw std::invalid_argument(kind + ": kernel of " + std::to_string(patch) + " x " + std::to_string(filters_) +
+                                    " is too large");
+    out_shape_ = rank == 2 ? Shape{geometry_.y.out, geometry_.x.out, filters_} : Shape{geometry_.x.out, filters_};
+    Shape kshape(k.begin(), k.end());
+    kshape.push_back(geometry_.c);
+    kshape.push_back(filters_);
+    param_specs_.push_back({"kernel", kshape, true});
+    // The bias right after the kernel: conv2d_backward_filter writes both from one partial-sum array.
+    if (use_bias_) param_specs_.push_back({"bias", {filters_}, true});
+}
+
+void Conv::reserve(int rows) {
+    z_.resize((long)rows * output_size());
+    if (!output_in_z()) a_.resize((long)rows * output_size());
+}
+
+const float* Conv::forward(const ForwardArgs& args) {
+    x_ = args.in[0];
+    float* y = output_in_z() ? z_.data() : a_.data();
+    conv2d_forward(window(args.rows), filters_, x_, params[0], use_bias_ ? params[1] : nullptr, act_, alpha_,
+                   z_.data(), y);
+    out_ = y;
+    return y;
+}
+
+void Conv::backward(BackwardArgs& args) {
+    const Window g = window(args.rows);
+    conv2d_backward_filter(g, filters_, x_, args.dout, grads[0], use_bias_ ? grads[1] : nullptr);
+    InputGrad& in = args.in[0];
+    if (in.d) conv2d_backward_data(g, filters_, args.dout, params[0], in.d, in.accumulate);
+}
+
+PMDL_REGISTER_LAYER("conv2d", Conv);
+PMDL_REGISTER_LAYER("conv1d", Conv);
+
+}  // namespace pmdl

@@ -24,3 +24,34 @@ void conv2d_backward_filter(const Window& g, int filters, const float* x, const 
                             float* dbias);
 
 }  // namespace pmdl
+
+#include "layer.h"
+
+namespace pmdl {
+
+// The layer kinds "conv2d" (input (h, w, c), kernel (kh, kw, c, filters)) and "conv1d" (input (steps, c),
+// kernel (k, c, filters): a window of height 1). Attributes: filters, kernel_size, strides, dilation_rate
+// (one entry per spatial axis), padding (0 valid, 1 same, 2 causal: conv1d only), activation, alpha,
+// use_bias. The activation is reported to the graph (as Dense does): backward receives d loss / d z.
+class Conv : public Layer {
+public:
+    Conv(const Attrs& attrs, const std::vector<Shape>& inputs);
+    void reserve(int rows) override;
+    const float* forward(const ForwardArgs& args) override;
+    void backward(BackwardArgs& args) override;
+    ActInfo activation() const override { return {act_, alpha_, z_.data(), out_}; }
+
+private:
+    bool output_in_z() const { return act_ == Act::Linear || act_ == Act::Relu; }
+    Window window(int rows) const { Window g = geometry_; g.n = rows; return g; }
+    Window geometry_;  // n set per call
+    int filters_ = 0;
+    Act act_ = Act::Linear;
+    float alpha_ = 0.0f;
+    bool use_bias_ = true;
+    Floats z_, a_;
+    const float* x_ = nullptr;
+    const float* out_ = nullptr;
+};
+
+}  // namespace pmdl

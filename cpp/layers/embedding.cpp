@@ -50,3 +50,43 @@ void embedding_backward(const int* rows, long count, int input_dim, int dim, con
 }
 
 }  // namespace pmdl
+
+// --- the layer kind "embedding" ------------------------------------------------------------------
+
+namespace pmdl {
+
+Embedding::Embedding(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    check_inputs(attrs, inputs, 1, 1);
+    input_dim_ = (int)attrs.integer("input_dim", 1, 1L << 24);  // larger ids are not exact in float32
+    dim_ = (int)attrs.integer("output_dim", 1, kMaxSize - 1);
+    if ((long)input_dim_ * dim_ > kMaxSize)
+        throw std::invalid_argument("embedding: table of " + std::to_string(input_dim_) + " x " +
+                                    std::to_string(dim_) + " is too large");
+    ids_ = shape_size(inputs[0]);
+    out_shape_ = inputs[0];
+    out_shape_.push_back(dim_);
+    if (shape_size(out_shape_) > kMaxSize) throw std::invalid_argument("embedding: output is too large");
+    param_specs_.push_back({"embeddings", {input_dim_, dim_}, true});
+}
+
+void Embedding::reserve(int rows) {
+    y_.resize((long)rows * output_size());
+    rows_.resize((size_t)rows * ids_);
+}
+
+const float* Embedding::forward(const ForwardArgs& args) {
+    const long count = (long)args.rows * ids_;
+    embedding_rows(args.in[0], count, ids_, input_dim_, rows_.data());
+    embedding_forward(rows_.data(), count, dim_, params[0], y_.data());
+    return y_.data();
+}
+
+void Embedding::backward(BackwardArgs& args) {
+    embedding_backward(rows_.data(), (long)args.rows * ids_, input_dim_, dim_, args.dout, grads[0]);
+    InputGrad& in = args.in[0];
+    if (in.d && !in.accumulate) std::fill(in.d, in.d + (long)args.rows * ids_, 0.0f);  // ids have no gradient
+}
+
+PMDL_REGISTER_LAYER("embedding", Embedding);
+
+}  // namespace pmdl

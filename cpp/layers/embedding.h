@@ -18,3 +18,27 @@ void embedding_forward(const int* rows, long count, int dim, const float* table,
 void embedding_backward(const int* rows, long count, int input_dim, int dim, const float* dy, float* dtable);
 
 }  // namespace pmdl
+
+#include <vector>
+
+#include "layer.h"
+
+namespace pmdl {
+
+// The layer kind "embedding": ids of any input shape -> (..., output_dim). Attributes: input_dim,
+// output_dim. The ids are checked (embedding_rows) before anything is read; their gradient is zero.
+class Embedding : public Layer {
+public:
+    Embedding(const Attrs& attrs, const std::vector<Shape>& inputs);
+    void reserve(int rows) override;
+    const float* forward(const ForwardArgs& args) override;
+    void backward(BackwardArgs& args) override;
+
+private:
+    int input_dim_ = 0, dim_ = 0;
+    long ids_ = 0;  // ids per sample
+    Floats y_;
+    std::vector<int> rows_;
+};
+
+}  // namespace pmdl

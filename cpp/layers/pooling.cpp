@@ -168,3 +168,95 @@ void global_maxpool_backward(int n, long cells, int c, const float* x, const flo
 }
 
 }  // namespace pmdl
+
+// --- the pooling layer kinds ---------------------------------------------------------------------
+
+namespace pmdl {
+namespace {
+
+// "max_pooling2d" -> (max, rank 2); the kind's name says both.
+int kind_rank(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    const std::string& kind = attrs.kind();
+    const int rank = kind.back() == 'd' && kind[kind.size() - 2] == '1' ? 1 : 2;
+    if ((int)inputs[0].size() != rank + 1)
+        throw std::invalid_argument(kind + " expects inputs of shape " +
+                                    (rank == 2 ? "(height, width, channels)" : "(steps, channels)") + ", got " +
+                                    shape_text(inputs[0]));
+    return rank;
+}
+
+}  // namespace
+
+Pooling::Pooling(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    check_inputs(attrs, inputs, 1, 1);
+    const int rank = kind_rank(attrs, inputs);
+    max_ = attrs.kind().rfind("max", 0) == 0;
+    const Shape& in = inputs[0];
+    const auto k = attrs.ints("pool_size", 1, kMaxSize - 1, rank);
+    const auto s = attrs.ints("strides", 1, kMaxSize - 1, rank);
+    const bool same = attrs.integer("padding", 0, 1) == 1;
+    geometry_.c = in.back();
+    Axis* axes[2] = {&geometry_.y, &geometry_.x};
+    for (int a = 0; a < rank; ++a) {
+        const std::string what = attrs.kind() + " axis " + std::to_string(a);
+        *axes[a + 2 - rank] = window_axis(in[a], (int)k[a], (int)s[a], 1, same, what.c_str());
+    }
+    out_shape_ = rank == 2 ? Shape{geometry_.y.out, geometry_.x.out, geometry_.c} : Shape{geometry_.x.out, geometry_.c};
+}
+
+void Pooling::reserve(int rows) {
+    y_.resize((long)rows * output_size());
+    if (max_) argmax_.resize((size_t)rows * output_size());
+}
+
+const float* Pooling::forward(const ForwardArgs& args) {
+    const Window g = window(args.rows);
+    if (max_) maxpool_forward(g, args.in[0], y_.data(), argmax_.data());
+    else avgpool_forward(g, args.in[0], y_.data());
+    return y_.data();
+}
+
+void Pooling::backward(BackwardArgs& args) {
+    InputGrad& in = args.in[0];
+    if (!in.d) return;
+    const Window g = window(args.rows);
+    if (max_) maxpool_backward(g, args.dout, argmax_.data(), in.d, in.accumulate);
+    else avgpool_backward(g, args.dout, in.d, in.accumulate);
+}
+
+GlobalPooling::GlobalPooling(const Attrs& attrs, const std::vector<Shape>& inputs) {
+    check_inputs(attrs, inputs, 1, 1);
+    const int rank = kind_rank(attrs, inputs);
+    max_ = attrs.kind().rfind("global_max", 0) == 0;
+    c_ = inputs[0].back();
+    cells_ = shape_size(inputs[0]) / c_;
+    out_shape_ = attrs.flag("keepdims", false) ? Shape(rank, 1) : Shape{};
+    out_shape_.push_back(c_);
+}
+
+void GlobalPooling::reserve(int rows) { y_.resize((long)rows * c_); }
+
+const float* GlobalPooling::forward(const ForwardArgs& args) {
+    x_ = args.in[0];
+    if (max_) global_maxpool_forward(args.rows, cells_, c_, x_, y_.data());
+    else global_avgpool_forward(args.rows, cells_, c_, x_, y_.data());
+    return y_.data();
+}
+
+void GlobalPooling::backward(BackwardArgs& args) {
+    InputGrad& in = args.in[0];
+    if (!in.d) return;
+    if (max_) global_maxpool_backward(args.rows, cells_, c_, x_, y_.data(), args.dout, in.d, in.accumulate);
+    else global_avgpool_backward(args.rows, cells_, c_, args.dout, in.d, in.accumulate);
+}
+
+PMDL_REGISTER_LAYER("max_pooling2d", Pooling);
+PMDL_REGISTER_LAYER("average_pooling2d", Pooling);
+PMDL_REGISTER_LAYER("max_pooling1d", Pooling);
+PMDL_REGISTER_LAYER("average_pooling1d", Pooling);
+PMDL_REGISTER_LAYER("global_max_pooling2d", GlobalPooling);
+PMDL_REGISTER_LAYER("global_average_pooling2d", GlobalPooling);
+PMDL_REGISTER_LAYER("global_max_pooling1d", GlobalPooling);
+PMDL_REGISTER_LAYER("global_average_pooling1d", GlobalPooling);
+
+}  // namespace pmdl

@@ -32,3 +32,45 @@ void global_maxpool_backward(int n, long cells, int c, const float* x, const flo
                              bool accumulate = false);
 
 }  // namespace pmdl
+
+#include "layer.h"
+
+namespace pmdl {
+
+// The layer kinds "max_pooling2d", "average_pooling2d" (input (h, w, c)) and "max_pooling1d",
+// "average_pooling1d" (input (steps, c)). Attributes: pool_size, strides (one entry per spatial axis),
+// padding (0 valid, 1 same).
+class Pooling : public Layer {
+public:
+    Pooling(const Attrs& attrs, const std::vector<Shape>& inputs);
+    void reserve(int rows) override;
+    long floats_per_row() const override { return 3 * output_size() + (max_ ? output_size() : 0); }
+    const float* forward(const ForwardArgs& args) override;
+    void backward(BackwardArgs& args) override;
+
+private:
+    Window window(int rows) const { Window g = geometry_; g.n = rows; return g; }
+    Window geometry_;
+    bool max_ = true;
+    Floats y_;
+    std::vector<int32_t> argmax_;
+};
+
+// The layer kinds "global_max_pooling2d", "global_average_pooling2d", "global_max_pooling1d",
+// "global_average_pooling1d": (..., c) -> (c,), or (1, 1, c) / (1, c) with keepdims (same floats).
+class GlobalPooling : public Layer {
+public:
+    GlobalPooling(const Attrs& attrs, const std::vector<Shape>& inputs);
+    void reserve(int rows) override;
+    const float* forward(const ForwardArgs& args) override;
+    void backward(BackwardArgs& args) override;
+
+private:
+    bool max_ = true;
+    long cells_ = 0;
+    int c_ = 0;
+    Floats y_;
+    const float* x_ = nullptr;
+};
+
+}  // namespace pmdl

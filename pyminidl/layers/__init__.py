@@ -3,6 +3,13 @@ each class registers itself by name (base.REGISTRY) for deserialize() and the mo
 
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+from pyminidl.layers.convolutional import Conv1D, Conv2D, Convolution1D, Convolution2D
+from pyminidl.layers.embedding import Embedding
+from pyminidl.layers.normalization import BatchNormalization
+from pyminidl.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+                                     GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
+                                     GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
+                                     MaxPooling1D, MaxPooling2D)
 
 
 def deserialize(config):
@@ -18,4 +25,8 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "deserialize", "serialize"]
+__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
+           "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+           "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer",
+           "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "deserialize", "serialize"]

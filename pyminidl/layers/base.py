@@ -52,9 +52,12 @@ class Layer:
     def _initial_weights(self):
         return []
 
-    def _attach(self, views, model_name):
-        self._weights = [Variable(v, f"{self.name}/{w}:0", f"{model_name}/{self.name}/{w}")
-                         for v, w in zip(views, self._weight_names())]
+    def _attach(self, views, model_name, trainable=None):
+        """Wraps the C++ views in Variables; `trainable`: one flag per view (the network's, e.g. False for
+        BatchNormalization's moving statistics), all True when not given."""
+        flags = trainable if trainable is not None else [True] * len(views)
+        self._weights = [Variable(v, f"{self.name}/{w}:0", f"{model_name}/{self.name}/{w}", t)
+                         for v, w, t in zip(views, self._weight_names(), flags)]
 
     def _weight_names(self):
         return []
@@ -63,11 +66,13 @@ class Layer:
     def weights(self):
         return list(self._weights)
 
-    trainable_weights = weights
+    @property
+    def trainable_weights(self):
+        return [w for w in self._weights if w.trainable]
 
     @property
     def non_trainable_weights(self):
-        return []
+        return [w for w in self._weights if not w.trainable]
 
     def get_weights(self):
         return [w.numpy() for w in self._weights]
