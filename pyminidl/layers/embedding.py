@@ -16,12 +16,13 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, input_length=None,
-                 **kwargs):
+                 activity_regularizer=None, **kwargs):
         self.input_dim = _check.integer("input_dim", input_dim, minimum=1, maximum=MAX_INPUT_DIM)
         self.output_dim = _check.integer("output_dim", output_dim, minimum=1, maximum=_check.MAX_SIZE)
         self.embeddings_initializer = initializers.get(embeddings_initializer, "embeddings_initializer")
         for arg, value in (("embeddings_regularizer", embeddings_regularizer),
-                           ("embeddings_constraint", embeddings_constraint), ("lora_rank", lora_rank)):
+                           ("embeddings_constraint", embeddings_constraint), ("lora_rank", lora_rank),
+                           ("activity_regularizer", activity_regularizer)):
             if value is not None:
                 raise NotImplementedError(f"Embedding({arg}=...) is not supported by pyminidl, got {value!r}")
         if _check.boolean("mask_zero", mask_zero):
