@@ -137,3 +137,23 @@ def test_bad_input_shapes():
         tf.keras.Sequential([tf.keras.Input((2, 2, 1)), L.Conv2D(2, 3), L.Flatten(), L.Dense(1)])
     with pytest.raises(ValueError, match="expected ndim=4"):
         tf.keras.Sequential([tf.keras.Input((5, 1)), L.Conv2D(2, 3), L.Flatten(), L.Dense(1)])
+
+
+def test_reshape_feeds_a_convolution():
+    model = tf.keras.Sequential([tf.keras.Input((16,)), L.Reshape((4, 4, 1)), L.Conv2D(2, 2), L.Reshape((-1,)),
+                                 L.Dense(1)])
+    assert [l.output_shape for l in model.layers] == [(None, 4, 4, 1), (None, 3, 3, 2), (None, 18), (None, 1)]
+    x = np.arange(32, dtype=np.float32).reshape(2, 16) / 32
+    kernel, bias = model.layers[1].get_weights()
+    conv = np.zeros((2, 3, 3, 2))
+    img = x.reshape(2, 4, 4, 1)
+    for i in range(2):
+        for j in range(2):
+            conv += img[:, i:i + 3, j:j + 3, :] @ kernel[i, j]
+    dense_k, dense_b = model.layers[3].get_weights()
+    np.testing.assert_allclose(model.predict(x), (conv + bias).reshape(2, -1) @ dense_k + dense_b, rtol=1e-5)
+    assert L.Reshape.from_config(model.layers[0].get_config()).target_shape == (4, 4, 1)
+    with pytest.raises(ValueError, match="cannot take target_shape"):
+        tf.keras.Sequential([tf.keras.Input((10,)), L.Reshape((3, 3)), L.Flatten(), L.Dense(1)])
+    with pytest.raises(ValueError, match="at most one -1"):
+        L.Reshape((-1, -1))
