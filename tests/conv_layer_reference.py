@@ -59,6 +59,11 @@ def layer_forward(kind, attrs, x, weights, training=True):
         return y * (1.0 if gamma is None else gamma) + (0.0 if beta is None else beta)
     if kind == "embedding":
         return weights[0][x.astype(np.int64)]
+    if kind == "zero_padding2d":
+        t, b, l, r = attrs["padding"]
+        return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    if kind == "up_sampling2d":
+        return x.repeat(attrs["size"][0], axis=1).repeat(attrs["size"][1], axis=2)
     if kind == "flatten":
         return x.reshape(len(x), -1)
     if kind == "dense":

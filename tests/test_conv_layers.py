@@ -45,6 +45,8 @@ CASES = [
     ("global max 2d keepdims", (3, 4, 2), [FRONT2, ("global_max_pooling2d", {"keepdims": 1}), FLAT]),
     ("batch norm 4-D", (3, 4, 2), [FRONT2, ("batch_normalization", {}), FLAT]),
     ("batch norm no scale", (3, 4, 2), [FRONT2, ("batch_normalization", {"scale": 0, "epsilon": 0.01}), FLAT]),
+    ("zero padding", (3, 2, 2), [FRONT2, ("zero_padding2d", {"padding": [1, 2, 0, 3]}), FLAT]),
+    ("up sampling", (3, 2, 2), [FRONT2, ("up_sampling2d", {"size": [2, 3]}), conv(2, (2, 2), s=(2, 2)), FLAT]),
     ("conv1d causal dilated", (7, 2), [FRONT1, conv1d(3, 3, d=2, padding=2), FLAT]),
     ("conv1d same stride", (8, 2), [FRONT1, conv1d(2, 3, s=3, padding=1, act=TANH), FLAT]),
     ("max pool 1d", (7, 2), [FRONT1, pool("max_pooling1d", (3,), (2,)), FLAT]),

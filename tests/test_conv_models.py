@@ -93,6 +93,9 @@ LAYERS = [
     lambda: L.GlobalMaxPooling2D(keepdims=True),
     lambda: L.BatchNormalization(momentum=0.9, epsilon=0.01, center=False),
     lambda: L.Embedding(10, 3),
+    lambda: L.ZeroPadding2D(((1, 2), (0, 3))),
+    lambda: L.UpSampling2D((2, 3)),
+    lambda: L.Reshape((4, -1)),
 ]
 
 
@@ -157,3 +160,14 @@ def test_reshape_feeds_a_convolution():
         tf.keras.Sequential([tf.keras.Input((10,)), L.Reshape((3, 3)), L.Flatten(), L.Dense(1)])
     with pytest.raises(ValueError, match="at most one -1"):
         L.Reshape((-1, -1))
+
+
+def test_zero_padding_and_up_sampling_shapes_and_errors():
+    model = tf.keras.Sequential([tf.keras.Input((3, 5, 2)), L.ZeroPadding2D(1), L.UpSampling2D(),
+                                 L.ZeroPadding2D((2, 0)), L.Flatten(), L.Dense(1)])
+    assert [l.output_shape for l in model.layers[:3]] == [(None, 5, 7, 2), (None, 10, 14, 2), (None, 14, 14, 2)]
+    assert model.layers[0].get_config()["padding"] == ((1, 1), (1, 1))
+    with pytest.raises(ValueError, match="`padding` should have two elements"):
+        L.ZeroPadding2D((1, 2, 3))
+    with pytest.raises(NotImplementedError, match="bilinear"):
+        L.UpSampling2D(interpolation="bilinear")

@@ -6,7 +6,7 @@ from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, Inp
 from pyminidl.layers.convolutional import Conv1D, Conv2D, Convolution1D, Convolution2D
 from pyminidl.layers.embedding import Embedding
 from pyminidl.layers.normalization import BatchNormalization
-from pyminidl.layers.reshaping import Reshape
+from pyminidl.layers.reshaping import Reshape, UpSampling2D, ZeroPadding2D
 from pyminidl.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
                                      GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                                      GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
@@ -30,4 +30,5 @@ __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "A
            "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer",
-           "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Reshape", "deserialize", "serialize"]
+           "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Reshape", "UpSampling2D", "ZeroPadding2D",
+           "deserialize", "serialize"]

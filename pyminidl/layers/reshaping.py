@@ -34,3 +34,65 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+def _spatial_input(layer, input_shape):
+    if len(input_shape) != 3:
+        raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible: expected "
+                         f"ndim=4, i.e. (batch, height, width, channels), got shape {(None,) + tuple(input_shape)}")
+
+
+class ZeroPadding2D(Layer):
+    """Adds rows and columns of zeros: padding=1, (rows, cols) or ((top, bottom), (left, right))."""
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        from pyminidl.layers import _window
+        self.data_format = _window.data_format_arg(data_format)
+        if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
+            padding = ((padding, padding), (padding, padding))
+        elif isinstance(padding, (tuple, list)) and len(padding) == 2 and \
+                all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in padding):
+            padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+        if not (isinstance(padding, (tuple, list)) and len(padding) == 2 and
+                all(isinstance(p, (tuple, list)) and len(p) == 2 for p in padding)):
+            raise ValueError("`padding` should have two elements. Received: padding=" + repr(padding))
+        self.padding = tuple(tuple(_check.integer("padding", v, minimum=0, maximum=_check.MAX_SIZE) for v in p)
+                             for p in padding)
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape):
+        _spatial_input(self, input_shape)
+        (t, b), (l, r) = self.padding
+        return (input_shape[0] + t + b, input_shape[1] + l + r, input_shape[2])
+
+    def _spec(self):
+        (t, b), (l, r) = self.padding
+        return "zero_padding2d", {"padding": [t, b, l, r]}
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class UpSampling2D(Layer):
+    """Repeats each row size[0] times and each column size[1] times (interpolation 'nearest')."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        from pyminidl.layers import _window
+        self.size = _window.tuple_arg("size", size, 2)
+        self.data_format = _window.data_format_arg(data_format)
+        if interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D(interpolation={interpolation!r}) is not supported by pyminidl: "
+                                      "only 'nearest'")
+        self.interpolation = interpolation
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape):
+        _spatial_input(self, input_shape)
+        return (input_shape[0] * self.size[0], input_shape[1] * self.size[1], input_shape[2])
+
+    def _spec(self):
+        return "up_sampling2d", {"size": list(self.size)}
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
