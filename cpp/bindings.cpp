@@ -4,6 +4,8 @@
 #define PMDL_STRINGIFY(x) #x
 #define PMDL_TO_STRING(x) PMDL_STRINGIFY(x)
 
+void bind_conv_hooks(pybind11::module_& m);  // bindings_conv_hooks.cpp
+
 PYBIND11_MODULE(_core, m) {
     namespace bind = pmdl::bind;
     m.doc() = "pyminidl's C++ core: GEMM, activations, losses, optimizers, layers and the network graph";
@@ -13,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     bind::bind_configs(m);
     bind::bind_kernels(m);
     bind::bind_network(m);
+    bind_conv_hooks(m);  // after the enums its defaults use
 }

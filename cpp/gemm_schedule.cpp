@@ -123,9 +123,16 @@ void pack_a_rows(const Problem& P, int i0, int mc, int pc, int kc, float* out) {
     for (int p = 0; p < kc; ++p) panel[(long)p * MR + stored % MR] = 1.0f;
 }
 
-void barrier() {
+// The team's barrier; a team of one has none to wait for. (An orphaned `omp barrier` binds to the
+// innermost enclosing parallel region: a single-threaded product called from inside another team's
+// region, e.g. a convolution's chunks on the threads, would wait there for threads that never come.)
+void barrier(int nt) {
 #ifdef _OPENMP
+    if (nt > 1) {
 #pragma omp barrier
+    }
+#else
+    (void)nt;
 #endif
 }
 
@@ -189,7 +196,7 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                 if (!b_in_place(P, nr))
                     K.pack_b(kc, nr, b_at(P, pc, jc + jp * NR), P.ldb, P.tb, b_packed + (long)jp * NR * kc);
             }
-            barrier();
+            barrier(nt);
             if (team_failed(P)) return;
             int start, take;
             while (claim(counter, split_m ? m_panels : n_panels, nt, split_m ? mc_panels : n_panels, start, take)) {
@@ -278,7 +285,7 @@ void gemm_shared_a(const Problem& P, float* a_all, int* pack_next, UnitRange* ra
     const int units = n_panels * runs;
     ranges[tid].word = pack_range(units * tid / nt, units * (tid + 1) / nt);
     float* b_panel = buffer_or_flag(b_buffer, (size_t)P.k * NR, P.failed);
-    barrier();  // A packed, every range set
+    barrier(nt);  // A packed, every range set
     if (team_failed(P)) return;
     const AStrides as = a_strides(P, a_direct);
     int held = -1;

@@ -301,8 +301,8 @@ def _weight_shapes(layer_list, feature_shape):
                 shapes.append((layer.units,))
         elif hasattr(layer, "layers"):  # a nested model: built (from its own config) when deserialized
             shapes += [tuple(w.shape) for w in layer.weights]
-        elif layer._weight_names():
-            raise ValueError(f"cannot check the weights of layer type {type(layer).__name__}")
+        elif layer._weight_names():  # the shapes its initializers give (Conv2D, BatchNormalization, ...)
+            shapes.extend(tuple(np.shape(w)) for w in layer._initial_weights())
         shape = layer.output_shape[1:]
     return shapes
 

@@ -88,6 +88,20 @@ def test_breast_cancer(tmp_path):
     saved_figures(out, tmp_path, ["breast_cancer_training.png"])
 
 
+def test_mnist_convnet(tmp_path):
+    out = run_example("mnist_convnet.py", tmp_path)
+    assert "Total params: 21,386" in out  # the example's layers on 16x16 inputs (Flatten: 2*2*64 = 256)
+    assert number(r"^Test accuracy: ([\d.]+)$", out) >= 0.97
+    saved_figures(out, tmp_path, ["mnist_convnet_training.png", "mnist_convnet_predictions.png"])
+
+
+def test_text_classification(tmp_path):
+    out = run_example("text_classification.py", tmp_path)
+    assert number(r"^Accuracy:  ([\d.]+)$", out) >= 0.8
+    assert number(r"^([\d.]+)  the movie was great", out) > 0.7
+    saved_figures(out, tmp_path, ["text_classification_training.png", "text_classification_scores.png"])
+
+
 def test_out_dir_from_environment(tmp_path):
     target = tmp_path / "nested" / "figures"
     env = dict(os.environ, PYMINIDL_EXAMPLES_OUT=str(target))

@@ -6,6 +6,14 @@ from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, Inp
 from pyminidl.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                                    concatenate, maximum, minimum, multiply, subtract)
 from pyminidl.layers.node import KerasTensor
+from pyminidl.layers.convolutional import Conv1D, Conv2D, Convolution1D, Convolution2D
+from pyminidl.layers.embedding import Embedding
+from pyminidl.layers.normalization import BatchNormalization
+from pyminidl.layers.reshaping import Reshape, UpSampling2D, ZeroPadding2D
+from pyminidl.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+                                     GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
+                                     GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
+                                     MaxPooling1D, MaxPooling2D)
 
 
 def deserialize(config):
@@ -21,6 +29,11 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Add", "Average", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "InputLayer",
-           "KerasTensor", "Layer", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate",
-           "deserialize", "maximum", "minimum", "multiply", "serialize", "subtract"]
+__all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
+           "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense",
+           "Dropout", "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor", "Layer", "MaxPool1D", "MaxPool2D",
+           "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling2D",
+           "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply",
+           "serialize", "subtract"]

@@ -131,11 +131,6 @@ class Activation(Layer):
             return None
         return "activation", {"activation": int(self._act), "alpha": self._alpha}
 
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Activation layer '{self.name}' works on 1-D features here, got {input_shape}")
-        return input_shape
-
     def get_config(self):
         return {**super().get_config(), "activation": self.activation_name}
 
@@ -154,11 +149,6 @@ class Dropout(Layer):
 
     def _spec(self):
         return "dropout", {"rate": self.rate}
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Dropout layer '{self.name}' works on 1-D features here, got {input_shape}")
-        return input_shape
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

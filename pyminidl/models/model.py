@@ -226,6 +226,9 @@ class Model(Trainer, Layer):
             self._configure()
 
     def _configure(self):
+        if len(self.output_shape) != 2:
+            raise ValueError(f"pyminidl trains models with 1-D outputs per sample; this model outputs "
+                             f"{self.output_shape}: end it with Flatten, a global pooling layer or Dense")
         out_dim = self.output_shape[-1]
         if isinstance(self.loss, losses.SparseCategoricalCrossentropy) and out_dim < 2:
             raise ValueError("sparse_categorical_crossentropy needs a model with at least 2 output units, "
