@@ -52,7 +52,8 @@ def test_keras_home_honours_the_environment(monkeypatch, tmp_path):
 
 def test_registry_is_keras_origins_and_hashes():
     assert _files.FILES["mnist.npz"][0] == "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-    assert _files.FILES["cifar-10-batches-py-target_archive"][0] == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    cifar = _files.FILES["cifar-10-batches-py-target_archive"]
+    assert cifar[0] == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
     assert _files.FILES["t10k-images-idx3-ubyte.gz"][2] == os.path.join("datasets", "fashion-mnist")
     for key, (origin, digest, _) in _files.FILES.items():
         assert origin.startswith("https://") and len(digest) in (32, 64) and int(digest, 16) >= 0, key
@@ -70,7 +71,7 @@ def test_download_only_when_missing(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "datasets" / "mnist.npz").read_bytes() == data
     assert os.listdir(tmp_path / "datasets") == ["mnist.npz"]  # no temporary file left behind
     out = capsys.readouterr().out
-    assert out.startswith("Downloading data from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz\n")
+    assert out.startswith(f"Downloading data from {_files.ORIGIN}mnist.npz\n")
     assert f"{len(data)}/{len(data)} [==============================]" in out
     np.testing.assert_array_equal(x_train, MNIST["x_train"])
     mnist.load_data()
@@ -197,3 +198,24 @@ def test_not_an_npz_is_a_clear_error(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="bad.npz is not an .npz archive"):
         _safe_pickle.load_npz(str(path))
+
+
+def test_read_only_home(tmp_path, monkeypatch):
+    # A shared, pre-filled cache that cannot be written to: its verified files are used, downloads go to
+    # $TMPDIR/.keras (Keras' fallback). Access is faked: the tests may run as root, who can write anywhere.
+    home = tmp_path / "shared"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(_files.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    real_access = os.access
+    monkeypatch.setattr(_files.os, "access", lambda p, mode: not str(p).startswith(str(home)) and real_access(p, mode))
+    data = npz_bytes(**MNIST)
+    registry_hash(monkeypatch, "mnist.npz", data)
+    (home / "datasets").mkdir(parents=True)
+    (home / "datasets" / "mnist.npz").write_bytes(data)
+    serve(monkeypatch, b"never requested")
+    (x_train, _), _ = mnist.load_data()
+    np.testing.assert_array_equal(x_train, MNIST["x_train"])
+    (home / "datasets" / "mnist.npz").unlink()
+    calls = serve(monkeypatch, data)
+    mnist.load_data()
+    assert len(calls) == 1 and (tmp_path / "tmp" / ".keras" / "datasets" / "mnist.npz").read_bytes() == data

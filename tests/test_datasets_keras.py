@@ -158,7 +158,7 @@ def test_fashion_mnist_wrong_magic_is_a_clear_error(home, monkeypatch):
     for name in ("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"):
         install(monkeypatch, home, name, idx_gz(2049, np.zeros(1)))
     install(monkeypatch, home, "train-images-idx3-ubyte.gz", idx_gz(2049, np.zeros(1)))
-    with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz is not an IDX file of magic number 2051, got 2049"):
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz is not an IDX file of magic number 2051, got 20"):
         fashion_mnist.load_data()
 
 

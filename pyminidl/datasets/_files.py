@@ -58,11 +58,16 @@ def keras_home():
 
 
 def cache_dir(subdir):
-    """The folder for `subdir` under keras_home(), created; /tmp/.keras when the home is not writable (as Keras)."""
-    base = keras_home()
-    if os.path.isdir(base) and not os.access(base, os.W_OK):
-        base = os.path.join(tempfile.gettempdir(), ".keras")
-    folder = os.path.join(base, subdir)
+    """The folder for `subdir` under keras_home(), created; under /tmp/.keras when the home cannot be written to
+    (as Keras)."""
+    folder = os.path.join(keras_home(), subdir)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except PermissionError:
+        pass
+    folder = os.path.join(tempfile.gettempdir(), ".keras", subdir)
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -88,13 +93,16 @@ def get_file(key, fname=None):
     if not isinstance(fname, (str, os.PathLike)) or not str(fname) or os.sep in str(fname) or str(fname) in (".", ".."):
         raise ValueError(f"path must be a file name inside {os.path.join(keras_home(), subdir)} (Keras' cache), "
                          f"got {fname!r}")
-    target = os.path.join(cache_dir(subdir), os.fspath(fname))
-    if os.path.isfile(target):
-        found = hash_file(target, expected)
-        if found == expected:
-            return target
-        print(f"A local file was found, but it seems to be incomplete or outdated because the {algorithm(expected)} "
-              f"file hash does not match the original value of {expected} so we will re-download the data.")
+    fname = os.fspath(fname)
+    home_copy = os.path.join(keras_home(), subdir, fname)  # may be read-only: a shared, pre-filled cache
+    target = os.path.join(cache_dir(subdir), fname)
+    for candidate in dict.fromkeys([home_copy, target]):
+        if os.path.isfile(candidate):
+            if hash_file(candidate, expected) == expected:
+                return candidate
+            print(f"A local file was found, but it seems to be incomplete or outdated because the "
+                  f"{algorithm(expected)} file hash does not match the original value of {expected} so we will "
+                  f"re-download the data.")
     download(origin, target, expected)
     return target
 
