@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from pyminidl.datasets import _files, _safe_pickle, cifar10, imdb, mnist
+from pyminidl.datasets import _files, _safe_pickle, cifar10, imdb, mnist, reuters
 from test_datasets_keras import home, install, npz_bytes, ragged, tar_gz  # noqa: F401  (home is a fixture)
 
 MNIST = {"x_train": np.ones((2, 28, 28), np.uint8), "y_train": np.uint8([1, 2]),
@@ -219,3 +219,29 @@ def test_read_only_home(tmp_path, monkeypatch):
     calls = serve(monkeypatch, data)
     mnist.load_data()
     assert len(calls) == 1 and (tmp_path / "tmp" / ".keras" / "datasets" / "mnist.npz").read_bytes() == data
+
+
+@pytest.mark.parametrize("failure,shown", [
+    ("http", "404 Not Found"), ("cut", "IncompleteRead"), ("timeout", "timed out"),
+])
+def test_failed_transfer_names_the_url_and_leaves_nothing(tmp_path, monkeypatch, failure, shown):
+    import http.client
+    import urllib.error
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    class Cut(FakeResponse):
+        def read(self, n=-1):
+            if self.tell() > 0:
+                raise http.client.IncompleteRead(b"", 10)
+            return super().read(4)
+
+    def urlopen(url, timeout=None):
+        if failure == "http":
+            raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
+        if failure == "timeout":
+            raise TimeoutError("timed out")
+        return Cut(b"0123456789")
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    with pytest.raises(OSError, match=f"URL fetch failure on {_files.ORIGIN}reuters.npz: .*{shown}"):
+        reuters.load_data()
+    assert os.listdir(tmp_path / "datasets") == []

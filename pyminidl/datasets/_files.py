@@ -5,6 +5,7 @@ Every downloadable file is one row of FILES (one registry: the loaders and the t
 """
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -118,8 +119,9 @@ def download(origin, target, expected):
             try:
                 with urllib.request.urlopen(origin, timeout=60) as response:
                     _copy_with_progress(response, out)
-            except (urllib.error.URLError, OSError, ValueError) as e:
-                raise OSError(f"URL fetch failure on {origin}: {getattr(e, 'reason', e)}. Without network, fetch "
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
+                reason = f"{e.code} {e.reason}" if isinstance(e, urllib.error.HTTPError) else getattr(e, "reason", e)
+                raise OSError(f"URL fetch failure on {origin}: {reason}. Without network, fetch "
                               f"that URL by other means and save it as {target} ({algorithm(expected)} "
                               f"{expected}).") from e
         found = hash_file(partial, expected)
