@@ -1,6 +1,7 @@
 """CIFAR batches, read straight from the verified archive: each member is a pickled dict {b'data': uint8
 (n, 3072) in channel-major order, b'labels' (or b'fine_labels'/b'coarse_labels'): list of ints, ...}."""
 
+import io
 import tarfile
 
 import numpy as np
@@ -10,19 +11,21 @@ from pyminidl.datasets import _safe_pickle
 
 def load_batches(archive_path, members, label_key):
     """[(data (n, 3, 32, 32) uint8, labels list)] of the named tar members, unpickled with the restricted
-    unpickler (bytes keys, as the batches were pickled by Python 2). No file is extracted to disk."""
+    unpickler (bytes keys, as the batches were pickled by Python 2). One pass over the compressed stream (the
+    members are not in order in the archive, and seeking back in a .gz means decompressing again); no file is
+    extracted to disk."""
+    found = {}
+    with tarfile.open(archive_path, "r|*") as archive:
+        for info in archive:
+            if info.name in members and info.isfile():
+                found[info.name] = archive.extractfile(info).read()
     batches = []
-    with tarfile.open(archive_path, "r:*") as archive:
-        for member in members:
-            where = f"{archive_path} (member {member})"
-            try:
-                info = archive.getmember(member)
-            except KeyError:
-                raise ValueError(f"{where} is missing from the archive") from None
-            if not info.isfile():
-                raise ValueError(f"{where} is not a regular file")
-            batch = _safe_pickle.load_pickle(archive.extractfile(info), where, encoding="bytes")
-            batches.append(_data_and_labels(batch, label_key, where))
+    for member in members:
+        where = f"{archive_path} (member {member})"
+        if member not in found:
+            raise ValueError(f"{where} is missing from the archive (or is not a regular file)")
+        batch = _safe_pickle.load_pickle(io.BytesIO(found.pop(member)), where, encoding="bytes")
+        batches.append(_data_and_labels(batch, label_key, where))
     return batches
 
 
