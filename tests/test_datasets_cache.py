@@ -70,6 +70,7 @@ def test_download_only_when_missing(tmp_path, monkeypatch, capsys):
     assert calls == ["https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"]
     assert (tmp_path / "datasets" / "mnist.npz").read_bytes() == data
     assert os.listdir(tmp_path / "datasets") == ["mnist.npz"]  # no temporary file left behind
+    assert os.stat(tmp_path / "datasets" / "mnist.npz").st_mode & 0o777 == 0o644
     out = capsys.readouterr().out
     assert out.startswith(f"Downloading data from {_files.ORIGIN}mnist.npz\n")
     assert f"{len(data)}/{len(data)} [==============================]" in out

@@ -129,6 +129,7 @@ def download(origin, target, expected):
             raise ValueError(f"Incomplete or corrupted file detected: the {algorithm(expected)} hash of the data "
                              f"downloaded from {origin} is {found}, expected {expected}; it was discarded, nothing "
                              f"was written to {target}.")
+        os.chmod(partial, 0o644)  # mkstemp makes it private; a cache is shared like any downloaded file
         os.replace(partial, target)
     finally:
         if os.path.exists(partial):
