@@ -1,4 +1,6 @@
-"""The public data sets of the tutorials, shipped inside the package so everything works offline."""
+"""The public data sets of the tutorials: small ones shipped inside the package so everything works offline
+(load_iris, load_digits, ...), and Keras' downloadable ones as keras.datasets has them (mnist, fashion_mnist,
+cifar10, cifar100, boston_housing, imdb, reuters: `.load_data()`), cached in $KERAS_HOME/datasets."""
 
 import gzip
 from pathlib import Path
@@ -51,3 +53,9 @@ def load_digits():
     with gzip.open(get_path("digits.csv.gz"), "rt") as f:
         table = np.loadtxt(f, delimiter=",")
     return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+
+
+# Keras' downloadable data sets, one module each (`tf.keras.datasets.mnist.load_data()`).
+from pyminidl.datasets import boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters  # noqa: E402
+
+KERAS_DATASETS = ("boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters")

@@ -1,0 +1,10 @@
+"""keras.datasets.mnist: 60,000 training and 10,000 test handwritten digits, 28x28 uint8."""
+
+from pyminidl.datasets import _files, _safe_pickle
+
+
+def load_data(path="mnist.npz"):
+    """(x_train, y_train), (x_test, y_test): uint8 images (n, 28, 28) with values 0..255 and uint8 labels 0..9,
+    as keras.datasets.mnist.load_data; mnist.npz is fetched into $KERAS_HOME/datasets (default ~/.keras/datasets)."""
+    f = _safe_pickle.load_npz(_files.get_file("mnist.npz", path))
+    return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
