@@ -1,5 +1,6 @@
 """Keras 2 (TF 2.2-2.15) console lines: the '[=====]' bar of verbose=1 and the one-liner of verbose=2."""
 
+import os
 import sys
 
 BAR_WIDTH = 30
@@ -62,3 +63,18 @@ def redraw(text, stream=None):
     stream.write("\r" + text)
     stream.flush()
     return len(text)
+
+
+def supports_redraw(stream=None):
+    """True where a bar can be redrawn in place with '\\r': a terminal, or a Jupyter kernel's output (the
+    notebook front ends overwrite the line on '\\r', so a notebook shows one line per epoch, as Keras does)."""
+    stream = stream or sys.stdout
+    if getattr(stream, "closed", False):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        if isatty is not None and isatty():
+            return True
+    except ValueError:  # a closed stream
+        return False
+    return type(stream).__module__.startswith("ipykernel") or "PYCHARM_HOSTED" in os.environ
