@@ -4,6 +4,8 @@
     model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
 """
 
+from importlib import metadata as _metadata
+
 from pyminidl import _core
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
 from pyminidl import nn, optimizers, random, utils
@@ -12,7 +14,10 @@ from pyminidl.layers import Input
 from pyminidl.models import Sequential
 from pyminidl.utils import set_random_seed
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("pyminidl")  # pyproject.toml's version: declared there only
+except _metadata.PackageNotFoundError:  # a core built and used in place without installing
+    __version__ = getattr(_core, "__version__", "unknown")
 
 
 def set_num_threads(n):
