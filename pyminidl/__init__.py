@@ -4,8 +4,6 @@
     model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
 """
 
-from importlib import metadata as _metadata
-
 from pyminidl import _core
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
 from pyminidl import nn, optimizers, random, utils
@@ -14,10 +12,7 @@ from pyminidl.layers import Input
 from pyminidl.models import Sequential
 from pyminidl.utils import set_random_seed
 
-try:
-    __version__ = _metadata.version("pyminidl")  # pyproject.toml's version: declared there only
-except _metadata.PackageNotFoundError:  # a core built and used in place without installing
-    __version__ = getattr(_core, "__version__", "unknown")
+__version__ = _core.__version__  # pyproject.toml's version, compiled in by CMake (VERSION_INFO)
 
 
 def set_num_threads(n):
