@@ -130,9 +130,9 @@ class ProgbarLogger(Callback):
             progress.write_line(f"Epoch {epoch + 1}/{self.params['epochs']}", self.stream)
 
     def update(self, step, logs):
-        """Redraw the bar during an epoch, as Keras does on a terminal (fit calls it every ~0.1 s)."""
+        """Redraw the bar during an epoch, as Keras does on a terminal or in Jupyter (fit calls it every ~0.1 s)."""
         stream = self.stream or sys.stdout
-        if self.verbose != 1 or not getattr(stream, "isatty", lambda: False)():
+        if self.verbose != 1 or not progress.supports_redraw(stream):
             return
         steps = self.params.get("steps") or 1
         line = progress.bar_line(step, steps, time.perf_counter() - self._start, logs)
