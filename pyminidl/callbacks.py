@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check, metrics as metrics_module, progress
+from pyminidl import _api, _check, metrics as metrics_module, progress
 
 
 class Callback:
@@ -518,3 +518,7 @@ class CSVLogger(Callback):
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None
+
+
+__all__ = _api.public(globals(), internal={"overrides"})
+__dir__ = _api.dir_function(__all__)

@@ -4,7 +4,7 @@ import difflib
 
 import numpy as np
 
-from pyminidl import _check
+from pyminidl import _api, _check
 
 
 def _fans(shape):
@@ -174,3 +174,7 @@ def serialize(initializer):
     if isinstance(initializer, Initializer):
         return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
     raise ValueError(f"Cannot serialize initializer {initializer!r}: only pyminidl initializers can be saved")
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
+from pyminidl import _api, callbacks as callbacks_module, _check, _core, data, losses, metrics as metrics_module
 from pyminidl import optimizers, progress
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
@@ -447,3 +447,7 @@ def _shuffle_mode(shuffle):
     if isinstance(shuffle, (bool, np.bool_)):
         return 1 if shuffle else 0
     raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

@@ -4,6 +4,7 @@ import gzip
 from pathlib import Path
 
 import numpy as np
+from pyminidl import _api
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -51,3 +52,7 @@ def load_digits():
     with gzip.open(get_path("digits.csv.gz"), "rt") as f:
         table = np.loadtxt(f, delimiter=",")
     return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

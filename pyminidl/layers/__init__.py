@@ -1,6 +1,7 @@
 """Layers: `from pyminidl.layers import Dense` (also `pyminidl.keras.layers`). One file per family of layers;
 each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
 
+from pyminidl import _api
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
 
@@ -18,4 +19,6 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "deserialize", "serialize"]
+# every registered layer class (a new layer file is listed once imported here), and the functions
+__all__ = sorted({*REGISTRY, "Input", "Layer", "deserialize", "serialize"})
+__dir__ = _api.dir_function(__all__)

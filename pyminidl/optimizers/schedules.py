@@ -1,6 +1,6 @@
 """Learning-rate schedules evaluated in C++ at every step (keras.optimizers.schedules)."""
 
-from pyminidl import _check, _core
+from pyminidl import _api, _check, _core
 
 
 class LearningRateSchedule:
@@ -82,3 +82,7 @@ def serialize(schedule):
 
 def deserialize(config):
     return _BY_CLASS[config["class_name"]].from_config(config["config"])
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

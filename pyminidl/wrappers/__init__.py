@@ -5,8 +5,10 @@
 (see docs/scaling.md). Needs scikit-learn: `pip install "pyminidl[sklearn]"`.
 """
 
+from pyminidl import _api
 from pyminidl.wrappers.base import BaseWrapper
 from pyminidl.wrappers.classifier import KerasClassifier
 from pyminidl.wrappers.regressor import KerasRegressor
 
 __all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor"]
+__dir__ = _api.dir_function(__all__)
