@@ -1,14 +1,16 @@
 """Losses by Keras name or class; values and gradients are computed in cpp/losses.cpp."""
 
+from typing import Optional
+
 import numpy as np
 
-from pyminidl import _check, _core, data
+from pyminidl import _api, _check, _core, data
 
 
 class Loss:
     """A compiled loss: which C++ formula, plus its options. Callable on NumPy arrays like Keras losses."""
 
-    kind = None
+    kind: Optional[int] = None  # the _core.Loss member, set by each subclass
 
     def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
         self.from_logits = _check.boolean("from_logits", from_logits)
@@ -176,3 +178,7 @@ def prepare_targets(loss, y, out_dim, name="y"):
         raise ValueError(f"{name}: expected targets of shape (n, {out_dim}) to match the model output, "
                          f"got shape {y.shape}{hint}")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+__all__ = _api.public(globals(), internal={"prepare_targets"})
+__dir__ = _api.dir_function(__all__)

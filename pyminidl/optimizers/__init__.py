@@ -1,10 +1,11 @@
 """Optimizers: each class is a set of hyperparameters; the update rules live in cpp/optimizers.cpp."""
 
 import warnings
+from typing import Optional
 
 import numpy as np
 
-from pyminidl import _check, _core
+from pyminidl import _api, _check, _core
 from pyminidl.backend import snake_case, unique_name
 from pyminidl.optimizers import schedules
 from pyminidl.optimizers.schedules import LearningRateSchedule
@@ -16,7 +17,7 @@ class Optimizer:
     The optimizer's state (slots, iteration count) lives in the compiled model's C++ network.
     """
 
-    _kind = None
+    _kind: Optional[int] = None  # the _core.Opt member, set by each subclass
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, name=None, lr=None, decay=None, **kwargs):
@@ -233,3 +234,7 @@ def deserialize(config):
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer in config: {config!r:.200}") from None
     return cls.from_config(config.get("config", {}))
+
+
+__all__ = _api.public(globals(), extra={"schedules", "LearningRateSchedule"})
+__dir__ = _api.dir_function(__all__)

@@ -76,7 +76,7 @@ class BaseWrapper(BaseEstimator):
         self.shuffle = shuffle
         self.run_eagerly = run_eagerly
         self.epochs = epochs
-        vars(self).update(kwargs)  # checked at fit: scikit-learn wants __init__ to only store
+        self.__dict__.update(kwargs)  # checked at fit: scikit-learn wants __init__ to only store
 
     # --- parameters: the named ones plus the routed `prefix__arg` ones (kept as attributes) ---------------
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
@@ -123,10 +123,6 @@ class BaseWrapper(BaseEstimator):
         """
         reuse = bool(self.warm_start) and hasattr(self, "model_")
         return self._train(X, y, sample_weight, reuse, self.epochs, kwargs)
-
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> "BaseWrapper":
-        """Train the model one epoch on this batch of data, building it on the first call; returns self."""
-        return self._train(X, y, sample_weight, hasattr(self, "model_"), 1, kwargs)
 
     def _train(self, X: Any, y: Any, sample_weight: Any, reuse: bool, epochs: int, kwargs: Dict[str, Any],
                classes: Any = None) -> "BaseWrapper":

@@ -37,6 +37,11 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
     _estimator_kind = "regressor"
 
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> "KerasRegressor":
+        """Train the model one epoch on this batch of data, building it on the first call; returns self."""
+        self._train(X, y, sample_weight, hasattr(self, "model_"), 1, kwargs)
+        return self
+
     def _fit_targets(self, y: Any, reset: bool, classes: Any = None) -> np.ndarray:
         y = np.asarray(y, dtype="float32")
         outputs = 1 if y.ndim == 1 else y.shape[1]
