@@ -17,7 +17,33 @@ _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batc
 
 
 class Sequential:
-    """A linear stack of layers: `Sequential([Dense(8, activation='relu'), Dense(1)])`."""
+    """A linear stack of layers, each feeding the next, trained by pyminidl's C++ core.
+
+    As `tf.keras.Sequential`: build it from a list of layers (or with `add`), `compile` it with an optimizer,
+    a loss and metrics, then `fit`, `evaluate` and `predict` on NumPy arrays. The model is built (its weights
+    created) as soon as the input shape is known: from `input_shape=` on the first layer, an `Input`, `build`,
+    or the first data it sees.
+
+    Args:
+        layers: a list of layers to add, in order. Defaults to none (use `add`).
+        name: the model's name. Defaults to a unique `sequential`, `sequential_1`, ...
+        trainable: whether `fit` updates the weights.
+
+    Raises:
+        ValueError: if `name` is not a non-empty string.
+        TypeError: if an entry of `layers` is not a layer.
+
+    Example:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> tf.keras.utils.set_random_seed(1)
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+    ...                              tf.keras.layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> history = model.fit(np.ones((32, 4)), np.ones(32), epochs=2, verbose=0)
+    >>> model.predict(np.ones((3, 4))).shape
+    (3, 1)
+    """
 
     def __init__(self, layers=None, name=None, trainable=True):
         if name is not None and (not isinstance(name, str) or not name):
@@ -42,6 +68,15 @@ class Sequential:
 
     # --- structure --------------------------------------------------------------------------------
     def add(self, layer):
+        """Adds a layer on top of the stack.
+
+        Args:
+            layer: a layer instance such as `Dense(4)`, or an `Input(shape=...)` as the first entry.
+
+        Raises:
+            TypeError: if `layer` is not a layer.
+            ValueError: if an `Input` comes after other layers, or the layer does not fit the previous output.
+        """
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects a layer such as Dense(4), got {layer!r}")
         if isinstance(layer, InputLayer):
@@ -64,6 +99,11 @@ class Sequential:
             self._build(self._input_shape)
 
     def pop(self):
+        """Removes the last layer; the remaining layers keep their weights.
+
+        Raises:
+            TypeError: if the model has no layers.
+        """
         if not self._layers:
             raise TypeError("There are no layers in the model")
         kept = self.get_weights() if self._net is not None else None
@@ -184,6 +224,22 @@ class Sequential:
     # --- compile ----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: a name (`"adam"`, `"sgd"`, ...) or an optimizer instance. Defaults to `"rmsprop"`.
+            loss: a name (`"mse"`, `"sparse_categorical_crossentropy"`, ...), a loss function of
+                `pyminidl.losses` or a `Loss` instance.
+            metrics: a list of names (`"accuracy"`, `"mae"`, ...) or metric instances, reported by `fit`
+                and `evaluate` after the loss.
+            loss_weights, weighted_metrics: accepted for Keras' signature; only their defaults are supported.
+            run_eagerly, steps_per_execution, jit_compile: accepted and ignored: every epoch runs in C++.
+
+        Raises:
+            ValueError: for an unknown optimizer, loss or metric name, or a loss that does not fit the output.
+            TypeError: for unexpected keyword arguments.
+            NotImplementedError: for `loss_weights` or `weighted_metrics`.
+        """
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         if loss_weights is not None or weighted_metrics:
@@ -255,7 +311,35 @@ class Sequential:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
-        """Train for `epochs` epochs; returns a History whose .history holds the per-epoch logs."""
+        """Trains the model for `epochs` passes over the data.
+
+        Args:
+            x: the inputs, an array of shape `(samples, *input_shape)`.
+            y: the targets: one row per sample (class indices or one-hot rows for classification).
+            batch_size: samples per gradient step. Defaults to 32.
+            epochs: the index of the last epoch to run (training starts at `initial_epoch`).
+            verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch; `"auto"` is 1.
+            callbacks: a list of `pyminidl.callbacks.Callback` instances.
+            validation_split: the fraction of the data (taken from the end, before shuffling) held out for
+                validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)` evaluated each epoch.
+            shuffle: True shuffles samples every epoch, `"batch"` shuffles within batches, False keeps order.
+            class_weight: `{class index: weight}` scaling each sample's loss by its class.
+            sample_weight: one weight per sample.
+            initial_epoch: the epoch to start from (to resume a previous fit).
+            validation_batch_size: samples per validation batch. validation_freq: validate every n-th epoch
+                (or at the listed epochs).
+            steps_per_epoch, validation_steps: accepted for Keras' signature; pyminidl trains on whole
+                arrays, so only None is supported (NotImplementedError otherwise).
+
+        Returns:
+            A `History` whose `.history` dict holds the loss and metrics of every epoch.
+
+        Raises:
+            ValueError: for data of the wrong shape, NaN or inf in the inputs, or invalid arguments; the
+                message names the argument and the value received.
+            RuntimeError: if the model is not compiled.
+        """
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("training (fit)")
@@ -328,7 +412,20 @@ class Sequential:
     # --- inference --------------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
-        """Loss (and metrics) on the given data: a float, or [loss, metric, ...] when metrics are compiled."""
+        """Returns the loss and metrics of the model on the given data.
+
+        Args:
+            x: the inputs. y: the targets. batch_size: samples per batch (default 32).
+            verbose: 0 silent, 1 a progress bar (`"auto"`). sample_weight: one weight per sample.
+            steps, callbacks: as in Keras. return_dict: return `{name: value}` instead of a list.
+
+        Returns:
+            The loss as a float when no metric is compiled, else `[loss, metric, ...]` in `metrics_names`
+            order (or a dict with `return_dict=True`).
+
+        Raises:
+            ValueError: for data of the wrong shape. RuntimeError: if the model is not compiled.
+        """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("evaluate")
@@ -353,7 +450,20 @@ class Sequential:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """Outputs for x as a float32 array of shape (n, units)."""
+        """Returns the model's outputs for the inputs `x`.
+
+        Args:
+            x: the inputs, an array of shape `(samples, *input_shape)`.
+            batch_size: samples per forward pass (the result does not depend on it).
+            verbose: 1 prints a progress bar; silent by default.
+            steps, callbacks: as in Keras.
+
+        Returns:
+            A float32 array of shape `(samples, *output_shape)`.
+
+        Raises:
+            ValueError: if `x` does not fit the model's input shape, or the model cannot be built from it.
+        """
         if self._net is not None and batch_size is None and not verbose:
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
             if out is not None:
@@ -379,6 +489,15 @@ class Sequential:
 
     # --- reporting --------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Prints Keras' table of the layers: name and type, output shape, parameter counts.
+
+        Args:
+            line_length: the table's width. positions: the column boundaries (fractions or positions).
+            print_fn: called with each line instead of `print`.
+
+        Raises:
+            ValueError: if the model is not built yet.
+        """
         if self._net is None:
             raise ValueError("This model has not yet been built. Build the model first by calling `build()` or "
                              "by calling `fit()` with some data, or specify an `input_shape` argument in the "
@@ -407,7 +526,15 @@ class Sequential:
 
     # --- saving (pyminidl/saving.py: our own zip + JSON + float32 format, no pickle) ----------------------
     def save(self, filepath, overwrite=True, **kwargs):
-        """Architecture, weights, compile config and optimizer state to a '.keras' file."""
+        """Saves the architecture, weights, compile configuration and optimizer state to a `.keras` file.
+
+        Args:
+            filepath: the file's path, ending in `.keras`.
+            overwrite: whether an existing file may be replaced.
+
+        Raises:
+            FileExistsError: if the file exists and `overwrite` is False. TypeError: for unexpected arguments.
+        """
         from pyminidl import saving
         if kwargs:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -428,7 +555,20 @@ class Sequential:
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """A model saved with model.save('name.keras'): architecture, weights, compile config, optimizer state."""
+    """Loads a model saved with `model.save("name.keras")`: architecture, weights, compile configuration and
+    optimizer state. Nothing in the file is executed.
+
+    Args:
+        filepath: the `.keras` file's path.
+        custom_objects, safe_mode: accepted for Keras' signature.
+        compile: whether to compile the model as it was saved.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: if the file is not a model file pyminidl can read.
+    """
     from pyminidl import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
