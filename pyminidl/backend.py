@@ -27,7 +27,7 @@ def clear_session() -> None:
 
     The next `Dense` is then named `dense` again, the next `Sequential` `sequential`.
 
-    Example:
+    Examples:
 
     >>> import pyminidl as tf
     >>> tf.keras.backend.clear_session()

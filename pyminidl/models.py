@@ -33,7 +33,7 @@ class Sequential:
         ValueError: if `name` is not a non-empty string.
         TypeError: if an entry of `layers` is not a layer.
 
-    Example:
+    Examples:
 
     >>> import numpy as np, pyminidl as tf
     >>> tf.keras.utils.set_random_seed(1)
@@ -232,8 +232,11 @@ class Sequential:
                 `pyminidl.losses` or a `Loss` instance.
             metrics: a list of names (`"accuracy"`, `"mae"`, ...) or metric instances, reported by `fit`
                 and `evaluate` after the loss.
-            loss_weights, weighted_metrics: accepted for Keras' signature; only their defaults are supported.
-            run_eagerly, steps_per_execution, jit_compile: accepted and ignored: every epoch runs in C++.
+            loss_weights: accepted for Keras' signature; only None is supported.
+            weighted_metrics: accepted for Keras' signature; only None is supported.
+            run_eagerly: accepted and ignored: every epoch runs in C++.
+            steps_per_execution: accepted and ignored.
+            jit_compile: accepted and ignored.
 
         Raises:
             ValueError: for an unknown optimizer, loss or metric name, or a loss that does not fit the output.
@@ -329,8 +332,9 @@ class Sequential:
             initial_epoch: the epoch to start from (to resume a previous fit).
             validation_batch_size: samples per validation batch. validation_freq: validate every n-th epoch
                 (or at the listed epochs).
-            steps_per_epoch, validation_steps: accepted for Keras' signature; pyminidl trains on whole
-                arrays, so only None is supported (NotImplementedError otherwise).
+            steps_per_epoch: accepted for Keras' signature; pyminidl trains on whole arrays, so only None is
+                supported (NotImplementedError otherwise).
+            validation_steps: as `steps_per_epoch`.
 
         Returns:
             A `History` whose `.history` dict holds the loss and metrics of every epoch.
@@ -415,9 +419,14 @@ class Sequential:
         """Returns the loss and metrics of the model on the given data.
 
         Args:
-            x: the inputs. y: the targets. batch_size: samples per batch (default 32).
-            verbose: 0 silent, 1 a progress bar (`"auto"`). sample_weight: one weight per sample.
-            steps, callbacks: as in Keras. return_dict: return `{name: value}` instead of a list.
+            x: the inputs.
+            y: the targets.
+            batch_size: samples per batch. Defaults to 32.
+            verbose: 0 silent, 1 a progress bar (`"auto"`).
+            sample_weight: one weight per sample.
+            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            callbacks: a list of callbacks, whose `on_test_*` hooks run.
+            return_dict: return `{name: value}` instead of a list.
 
         Returns:
             The loss as a float when no metric is compiled, else `[loss, metric, ...]` in `metrics_names`
@@ -456,7 +465,8 @@ class Sequential:
             x: the inputs, an array of shape `(samples, *input_shape)`.
             batch_size: samples per forward pass (the result does not depend on it).
             verbose: 1 prints a progress bar; silent by default.
-            steps, callbacks: as in Keras.
+            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            callbacks: accepted for Keras' signature and ignored.
 
         Returns:
             A float32 array of shape `(samples, *output_shape)`.
@@ -492,7 +502,8 @@ class Sequential:
         """Prints Keras' table of the layers: name and type, output shape, parameter counts.
 
         Args:
-            line_length: the table's width. positions: the column boundaries (fractions or positions).
+            line_length: the table's width.
+            positions: the column boundaries (fractions or positions).
             print_fn: called with each line instead of `print`.
 
         Raises:
@@ -560,8 +571,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Args:
         filepath: the `.keras` file's path.
-        custom_objects, safe_mode: accepted for Keras' signature.
+        custom_objects: accepted for Keras' signature; pyminidl's files hold only built-in objects.
         compile: whether to compile the model as it was saved.
+        safe_mode: accepted for Keras' signature; loading is always safe.
 
     Returns:
         The model.

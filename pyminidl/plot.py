@@ -27,15 +27,15 @@ def plot_history(history: Any, metrics: Union[str, Sequence[str], None] = None,
         TypeError: if `history`, `metrics` or `path` is of the wrong kind.
         ValueError: if a key of `metrics` is not in the history.
 
-    Example:
+    Examples:
 
     >>> import numpy as np, pyminidl as tf
     >>> model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
     >>> model.compile(optimizer="sgd", loss="mse")
     >>> history = model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)
     >>> fig = tf.plot.plot_history(history)
-    >>> [ax.get_title() for ax in fig.axes]
-    ['loss']
+    >>> len(fig.axes)
+    1
     """
     logs, epochs = _logs_and_epochs(history)
     keys = _metric_keys(logs, metrics)

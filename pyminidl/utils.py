@@ -18,7 +18,7 @@ def set_random_seed(seed: int) -> None:
     Raises:
         TypeError, ValueError: if `seed` is not a non-negative integer.
 
-    Example:
+    Examples:
 
     >>> import pyminidl as tf
     >>> tf.keras.utils.set_random_seed(1)
@@ -44,7 +44,7 @@ def to_categorical(y: ArrayLike, num_classes: Optional[int] = None, dtype: DType
             `num_classes`.
         TypeError: if `y` does not hold numbers.
 
-    Example:
+    Examples:
 
     >>> import pyminidl as tf
     >>> tf.keras.utils.to_categorical([0, 2, 1])
@@ -96,7 +96,7 @@ def train_test_split(*arrays: ArrayLike, test_size: Union[float, int, None] = No
         ValueError: if the arrays differ in length, or the sizes leave no training or test sample.
         TypeError: if a size is neither a fraction nor an integer.
 
-    Example:
+    Examples:
 
     >>> import numpy as np, pyminidl as tf
     >>> x_train, x_test = tf.utils.train_test_split(np.arange(8), test_size=0.25, random_state=0)

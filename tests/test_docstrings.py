@@ -26,5 +26,5 @@ def test_help_of_sequential_is_documentation():
     for method in ("compile", "fit", "predict"):
         doc = inspect.getdoc(getattr(pyminidl.Sequential, method))
         assert "Args:" in doc and "Raises:" in doc, method
-    assert "Example:" in inspect.getdoc(pyminidl.Sequential)
+    assert "Examples:" in inspect.getdoc(pyminidl.Sequential)
     assert "Returns:" in inspect.getdoc(pyminidl.Sequential.fit)
