@@ -9,7 +9,9 @@ PY=${PYTHON:-python3}
 OUT=$ROOT/build/wheel-check
 rm -rf "$OUT" && mkdir -p "$OUT/dist" "$OUT/wheelhouse" "$OUT/run"
 
+start=$SECONDS
 "$PY" -m build --wheel --outdir "$OUT/dist" "$ROOT" > "$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
+echo "python -m build --wheel took $((SECONDS - start)) s (isolated build environment, C++ core from scratch)"
 "$PY" -m auditwheel repair "$OUT"/dist/*.whl --wheel-dir "$OUT/wheelhouse"
 WHEEL=$(ls "$OUT"/wheelhouse/*.whl)
 case "$WHEEL" in *manylinux*) ;; *) echo "not a manylinux wheel: $WHEEL"; exit 1 ;; esac
