@@ -16,12 +16,20 @@ __version__ = _core.__version__  # pyproject.toml's version, compiled in by CMak
 
 
 def set_num_threads(n):
-    """Threads used by the C++ core (matrix multiply); results do not depend on it."""
+    """Sets the number of threads of the C++ core; results do not depend on it (threads never split a sum).
+
+    Args:
+        n: a positive integer.
+
+    Raises:
+        ValueError: if `n` is not a positive integer.
+    """
     from pyminidl import _check
     _core.set_num_threads(_check.integer("n", n, minimum=1))
 
 
 def get_num_threads():
+    """The number of threads the C++ core uses (`OMP_NUM_THREADS`, or what `set_num_threads` set)."""
     return _core.get_num_threads()
 
 

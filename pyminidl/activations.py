@@ -71,6 +71,7 @@ def get(identifier):
 
 
 def serialize(fn):
+    """The Keras name of an activation function (`relu` -> `"relu"`)."""
     return resolve(fn)[0]
 
 

@@ -31,6 +31,8 @@ class Metric:
 
 
 class BinaryAccuracy(Metric):
+    """The share of predictions on the right side of 0.5 for 0/1 targets (`"binary_accuracy"`)."""
+
     _kind = "binary_accuracy"
 
     def __init__(self, name=None, dtype=None, threshold=0.5):
@@ -40,18 +42,26 @@ class BinaryAccuracy(Metric):
 
 
 class CategoricalAccuracy(Metric):
+    """The share of samples whose largest output is the one-hot target's class (`"categorical_accuracy"`)."""
+
     _kind = "categorical_accuracy"
 
 
 class SparseCategoricalAccuracy(Metric):
+    """The share of samples whose largest output is the integer target class (`"sparse_categorical_accuracy"`)."""
+
     _kind = "sparse_categorical_accuracy"
 
 
 class MeanSquaredError(Metric):
+    """The mean squared error as a metric (`"mse"`)."""
+
     _kind = "mean_squared_error"
 
 
 class MeanAbsoluteError(Metric):
+    """The mean absolute error as a metric (`"mae"`)."""
+
     _kind = "mean_absolute_error"
 
 

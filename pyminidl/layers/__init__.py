@@ -16,6 +16,7 @@ def deserialize(config):
 
 
 def serialize(layer):
+    """The `{"class_name": ..., "config": ...}` dict of a layer, as Keras writes it into model files."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 

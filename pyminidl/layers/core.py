@@ -9,7 +9,19 @@ from pyminidl.layers.base import Layer, _shape_arg
 
 
 class InputLayer(Layer):
-    """Declares the input shape of a Sequential model; holds no weights and computes nothing."""
+    """Declares the input shape of a model; holds no weights and computes nothing.
+
+    Usually made by `Input(shape=...)`.
+
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. `(4,)`.
+        batch_size: accepted for Keras' signature; any batch size is accepted.
+        name: the layer's name. Defaults to a unique `input_layer`, `input_layer_1`, ...
+        input_shape: Keras 2's spelling of `shape`.
+
+    Raises:
+        ValueError: if no shape is given, or it is not a tuple of positive integers.
+    """
 
     def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
         shape = shape if shape is not None else input_shape
@@ -22,12 +34,66 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):
-    """keras.Input: a placeholder that gives a Sequential model its input shape."""
+    """Returns an `InputLayer`, the placeholder that gives a model its input shape (as `keras.Input`).
+
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. `(4,)`.
+        batch_size: accepted for Keras' signature; any batch size is accepted.
+        name: the layer's name.
+        dtype: accepted for Keras' signature; pyminidl computes in float32.
+        **kwargs: passed to `InputLayer`.
+
+    Returns:
+        The `InputLayer`, to put first in a `Sequential` model.
+
+    Raises:
+        ValueError: if `shape` is missing or not a tuple of positive integers.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(2)])
+    >>> model.count_params()
+    10
+    """
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
 
 
 class Dense(Layer):
-    """Densely connected layer: output = activation(input @ kernel + bias)."""
+    """A densely connected layer: `output = activation(dot(input, kernel) + bias)`.
+
+    `kernel` has shape `(input features, units)`; `bias` has shape `(units,)`. The product, the bias and the
+    activation run in one pass of pyminidl's matrix multiply.
+
+    Args:
+        units: the number of outputs, a positive integer.
+        activation: a name (`"relu"`, `"softmax"`, ...) or a function of `pyminidl.activations`. Defaults to
+            None: no activation (linear).
+        use_bias: whether the layer adds a bias.
+        kernel_initializer: a name (`"glorot_uniform"`, `"he_normal"`, ...) or an initializer instance.
+        bias_initializer: as `kernel_initializer`; defaults to zeros.
+        kernel_regularizer: accepted for Keras' signature; only None is supported.
+        bias_regularizer: as `kernel_regularizer`.
+        activity_regularizer: as `kernel_regularizer`.
+        kernel_constraint: as `kernel_regularizer`.
+        bias_constraint: as `kernel_regularizer`.
+        **kwargs: `name`, `input_shape` / `input_dim` (to declare the model's input on its first layer),
+            `trainable`.
+
+    Raises:
+        ValueError: if `units` is not a positive integer, or `activation` or an initializer is unknown.
+        NotImplementedError: for a regularizer or a constraint.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> layer = tf.keras.layers.Dense(3, activation="relu", input_shape=(2,))
+    >>> model = tf.keras.Sequential([layer])
+    >>> layer.kernel.shape, layer.bias.shape
+    ((2, 3), (3,))
+    >>> model.predict(np.zeros((1, 2)))
+    array([[0., 0., 0.]], dtype=float32)
+    """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -83,7 +149,22 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """Applies an activation function to its input."""
+    """Applies an activation function to its input.
+
+    Args:
+        activation: a name (`"relu"`, `"tanh"`, ...) or a function of `pyminidl.activations`.
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Raises:
+        ValueError: if `activation` is unknown (the message lists the known names).
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Activation("relu", input_shape=(3,))])
+    >>> model.predict(np.array([[-1.0, 0.0, 2.0]]))
+    array([[0., 0., 2.]], dtype=float32)
+    """
 
     def __init__(self, activation, **kwargs):
         self.activation_name, self._act, self._alpha = activations.resolve(activation)
@@ -104,7 +185,27 @@ class Activation(Layer):
 
 
 class Dropout(Layer):
-    """Sets a fraction `rate` of inputs to zero during training and scales the rest by 1/(1-rate)."""
+    """Sets a fraction `rate` of its inputs to zero during training, and scales the others by `1 / (1 - rate)`.
+
+    At inference (`predict`, `evaluate`) it passes its input through unchanged.
+
+    Args:
+        rate: the fraction of inputs dropped, in [0, 1).
+        noise_shape: accepted for Keras' signature; only None is supported.
+        seed: kept in the config; the masks come from the generator `set_random_seed` seeds.
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Raises:
+        ValueError: if `rate` is not in [0, 1).
+        NotImplementedError: for a `noise_shape`.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dropout(0.5, input_shape=(2,))])
+    >>> model.predict(np.ones((1, 2)))
+    array([[1., 1.]], dtype=float32)
+    """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = _check.number("rate", rate, 0.0, 1.0, high_open=True)
@@ -126,7 +227,20 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens each sample's features to one axis (the batch axis is kept)."""
+    """Flattens each sample's features to one axis; the batch axis is kept.
+
+    Args:
+        data_format: accepted for Keras' signature (channels last).
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(2, 3)),
+    ...                              tf.keras.layers.Dense(1, kernel_initializer="ones")])
+    >>> model.layers[0].output_shape, model.predict(np.ones((1, 2, 3)))
+    ((None, 6), array([[6.]], dtype=float32))
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -224,10 +224,12 @@ def get(identifier):
 
 
 def serialize(optimizer):
+    """The `{"class_name": ..., "config": ...}` dict of an optimizer, as Keras writes it."""
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
 def deserialize(config):
+    """The object a `serialize` dict describes."""
     classes = {c.__name__: c for c in _BY_NAME.values()}
     try:
         cls = classes[config["class_name"]]

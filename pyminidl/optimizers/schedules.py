@@ -77,10 +77,12 @@ _BY_CLASS = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, Piecewi
 
 
 def serialize(schedule):
+    """The `{"class_name": ..., "config": ...}` dict of a learning-rate schedule, as Keras writes it."""
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
 def deserialize(config):
+    """The object a `serialize` dict describes."""
     return _BY_CLASS[config["class_name"]].from_config(config["config"])
 
 
