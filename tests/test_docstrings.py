@@ -9,7 +9,8 @@ import pytest
 import pyminidl
 
 # Modules whose docstrings carry runnable examples (doctest runs each one).
-WITH_EXAMPLES = ["pyminidl.models", "pyminidl.utils", "pyminidl.plot", "pyminidl.backend"]
+WITH_EXAMPLES = ["pyminidl.models", "pyminidl.utils", "pyminidl.plot", "pyminidl.backend", "pyminidl.layers.core",
+                 "pyminidl.optimizers"]
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)
@@ -48,8 +49,6 @@ def test_every_public_class_and_function_has_a_docstring(name):
 
 
 def test_layers_document_their_arguments_with_examples():
-    result = doctest.testmod(importlib.import_module("pyminidl.layers.core"), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0, result
     for cls in (pyminidl.layers.Dense, pyminidl.layers.Dropout, pyminidl.layers.Activation):
         doc = inspect.getdoc(cls)
         assert "Args:" in doc and "Raises:" in doc and "Examples:" in doc, cls

@@ -14,7 +14,22 @@ from pyminidl.optimizers.schedules import LearningRateSchedule
 class Optimizer:
     """Base class: learning rate (a float or a schedule), weight decay and gradient clipping.
 
-    The optimizer's state (slots, iteration count) lives in the compiled model's C++ network.
+    The optimizer's state (slots, iteration count) lives in the compiled model's C++ network. Every optimizer
+    takes these arguments besides its own.
+
+    Args:
+        learning_rate: a positive float, or a schedule of `pyminidl.optimizers.schedules`.
+        weight_decay: if set, each step first shrinks the weights by `learning_rate * weight_decay * w`.
+        clipnorm: if set, each weight's gradient is rescaled so that its norm is at most this.
+        clipvalue: if set, each gradient entry is clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: if set, all gradients are rescaled so that their joint norm is at most this.
+        use_ema: accepted for Keras' signature; only False is supported.
+        name: the optimizer's name. Defaults to its class name in snake case.
+        lr: Keras 2's spelling of `learning_rate` (tutorials write `SGD(lr=0.1)`).
+        decay: Keras 2's decay; ignored with a warning, as Keras 3 does (use a schedule).
+
+    Raises:
+        ValueError: for an argument out of its range or not recognized; the message names it and the value.
     """
 
     _kind: Optional[int] = None  # the _core.Opt member, set by each subclass
@@ -115,7 +130,24 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent, optionally with (Nesterov) momentum: v = m*v - lr*g; w += v."""
+    """Gradient descent, optionally with (Nesterov) momentum: `v = momentum * v - lr * g; w += v`.
+
+    Args:
+        learning_rate: a positive float or a schedule. Defaults to 0.01.
+        momentum: in [0, 1]; 0 is plain gradient descent.
+        nesterov: whether to use Nesterov momentum.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`).
+
+    Raises:
+        ValueError: if `momentum` is outside [0, 1], or another argument is invalid.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> opt = tf.keras.optimizers.SGD(lr=0.1, momentum=0.9)   # lr: Keras 2's spelling of learning_rate
+    >>> round(float(opt.learning_rate), 4), opt.momentum
+    (0.1, 0.9)
+    """
 
     _kind = _core.Opt.sgd
 
@@ -151,7 +183,26 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2014), with Keras' epsilon placement; amsgrad (Reddi et al., 2018)."""
+    """Adam (Kingma & Ba, 2014), with Keras' epsilon placement; amsgrad (Reddi et al., 2018).
+
+    Args:
+        learning_rate: a positive float or a schedule. Defaults to 0.001.
+        beta_1: the decay of the running mean of the gradients, in [0, 1).
+        beta_2: the decay of the running mean of their squares, in [0, 1).
+        epsilon: added to the denominator for stability.
+        amsgrad: whether to use the maximum of the second moments so far (AMSGrad).
+        **kwargs: the arguments every optimizer takes (see `Optimizer`).
+
+    Raises:
+        ValueError: if a beta is outside [0, 1), or another argument is invalid.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> opt = tf.keras.optimizers.Adam(learning_rate=0.01)
+    >>> round(float(opt.learning_rate), 4)
+    0.01
+    """
 
     _kind = _core.Opt.adam
 
