@@ -10,7 +10,7 @@ import pyminidl
 
 # Modules whose docstrings carry runnable examples (doctest runs each one).
 WITH_EXAMPLES = ["pyminidl.models", "pyminidl.utils", "pyminidl.plot", "pyminidl.backend", "pyminidl.layers.core",
-                 "pyminidl.optimizers"]
+                 "pyminidl.optimizers", "pyminidl.callbacks"]
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)
