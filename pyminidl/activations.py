@@ -1,8 +1,10 @@
 """Activation functions by Keras name; the list and the math live in cpp/activations.h."""
 
+from typing import Any, Callable
+
 import numpy as np
 
-from pyminidl import _core, _check, data
+from pyminidl import _api, _check, _core, data
 
 # Every activation in cpp/activations.h's list, by its name there, except those reached another way.
 _INTERNAL = {"gelu_approximate"}  # gelu's tanh form, not a Keras name
@@ -69,4 +71,16 @@ def get(identifier):
 
 
 def serialize(fn):
+    """The Keras name of an activation function (`relu` -> `"relu"`)."""
     return resolve(fn)[0]
+
+
+def __getattr__(name: str) -> Callable[[Any], np.ndarray]:
+    """Only reached for a name that is not an activation: the error lists those that are. (Also tells type
+    checkers that the functions made in the loop above exist.)"""
+    raise AttributeError(f"module 'pyminidl.activations' has no attribute {name!r}; the activations are "
+                         f"{', '.join(sorted(n for n in _ACTIVATIONS if n in globals()))}")
+
+
+__all__ = _api.public(globals(), internal={"resolve"})
+__dir__ = _api.dir_function(__all__)

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check, metrics as metrics_module, progress
+from pyminidl import _api, _check, metrics as metrics_module, progress
 
 
 class Callback:
@@ -130,9 +130,9 @@ class ProgbarLogger(Callback):
             progress.write_line(f"Epoch {epoch + 1}/{self.params['epochs']}", self.stream)
 
     def update(self, step, logs):
-        """Redraw the bar during an epoch, as Keras does on a terminal (fit calls it every ~0.1 s)."""
+        """Redraw the bar during an epoch, as Keras does on a terminal or in Jupyter (fit calls it every ~0.1 s)."""
         stream = self.stream or sys.stdout
-        if self.verbose != 1 or not getattr(stream, "isatty", lambda: False)():
+        if self.verbose != 1 or not progress.supports_redraw(stream):
             return
         steps = self.params.get("steps") or 1
         line = progress.bar_line(step, steps, time.perf_counter() - self._start, logs)
@@ -179,6 +179,29 @@ class EarlyStopping(Callback):
     Every epoch from `start_from_epoch` on counts towards `patience`; an epoch that improves on the best value
     by more than `min_delta` resets the count (and, with `baseline`, only if it also beats the baseline).
     With `restore_best_weights`, the weights of the best epoch are put back at the end of training.
+
+    Args:
+        monitor: the log key to watch, such as `"val_loss"` or `"accuracy"`.
+        min_delta: the smallest change that counts as an improvement.
+        patience: epochs without improvement before training stops.
+        verbose: 1 prints a line when training stops.
+        mode: `"min"`, `"max"`, or `"auto"` (max for accuracies, min otherwise).
+        baseline: a value the monitored quantity must beat for an epoch to count as an improvement.
+        restore_best_weights: whether to put back the weights of the best epoch at the end.
+        start_from_epoch: epochs to wait before counting towards `patience`.
+
+    Raises:
+        ValueError: for an invalid `mode`, `monitor` or number.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> stop = tf.keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=1e9)
+    >>> history = model.fit(np.ones((8, 2)), np.ones(8), epochs=10, callbacks=[stop], verbose=0)
+    >>> len(history.history["loss"])   # the first epoch sets the best value, the second fails to beat it
+    2
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
@@ -279,6 +302,21 @@ class ModelCheckpoint(Callback):
 
     `filepath` may hold `{epoch:02d}` (1-based) and log keys such as `{val_loss:.2f}`. It must end in
     '.keras', or in '.weights.h5' with save_weights_only=True (pyminidl's own formats, see pyminidl.saving).
+
+    Args:
+        filepath: where to save; may hold `{epoch:02d}` and log keys.
+        monitor: the log key `save_best_only` watches, such as `"val_loss"`.
+        verbose: 1 prints a line at each save.
+        save_best_only: save only when `monitor` improves on the best value so far.
+        save_weights_only: save the weights alone (`.weights.h5`) instead of the whole model (`.keras`).
+        mode: `"min"`, `"max"`, or `"auto"` (max for accuracies, min otherwise).
+        save_freq: only `"epoch"` is supported.
+        initial_value_threshold: with `save_best_only`, a value the first saved epoch must beat.
+
+    Raises:
+        TypeError: if `filepath` is not a string or path.
+        ValueError: if `filepath` does not end as its kind of file must, or for an invalid `mode` or `monitor`.
+        NotImplementedError: for a `save_freq` other than `"epoch"`.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -518,3 +556,7 @@ class CSVLogger(Callback):
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None
+
+
+__all__ = _api.public(globals(), internal={"overrides"})
+__dir__ = _api.dir_function(__all__)

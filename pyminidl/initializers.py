@@ -4,7 +4,7 @@ import difflib
 
 import numpy as np
 
-from pyminidl import _check
+from pyminidl import _api, _check
 
 
 def _fans(shape):
@@ -19,6 +19,8 @@ def _fans(shape):
 
 
 class Initializer:
+    """Base class: an initializer is called with a shape and returns an array of that shape."""
+
     def __call__(self, shape, dtype="float32"):
         raise NotImplementedError
 
@@ -31,16 +33,22 @@ class Initializer:
 
 
 class Zeros(Initializer):
+    """Fills with zeros (`"zeros"`, Dense's default for biases)."""
+
     def __call__(self, shape, dtype="float32"):
         return np.zeros(shape, dtype=dtype)
 
 
 class Ones(Initializer):
+    """Fills with ones (`"ones"`)."""
+
     def __call__(self, shape, dtype="float32"):
         return np.ones(shape, dtype=dtype)
 
 
 class Constant(Initializer):
+    """Fills with `value` (`Constant(0.5)`)."""
+
     def __init__(self, value=0.0):
         self.value = _check.number("value", value)
 
@@ -52,6 +60,8 @@ class Constant(Initializer):
 
 
 class RandomUniform(Initializer):
+    """Draws uniformly from `[minval, maxval)`; `seed` fixes the draw."""
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = _check.number("minval", minval), _check.number("maxval", maxval), seed
         if self.minval >= self.maxval:
@@ -65,6 +75,8 @@ class RandomUniform(Initializer):
 
 
 class RandomNormal(Initializer):
+    """Draws from a normal distribution of `mean` and `stddev`; `seed` fixes the draw."""
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = _check.number("mean", mean), _check.number("stddev", stddev, 0), seed
 
@@ -83,6 +95,9 @@ class TruncatedNormal(RandomNormal):
 
 
 class VarianceScaling(Initializer):
+    """Draws with a variance of `scale / n`, n the fan in, fan out or their mean (`mode`), from a
+    truncated normal, a normal or a uniform `distribution`: Glorot, He and LeCun are its named cases."""
+
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         self.scale = _check.number("scale", scale, 0, low_open=True)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -171,6 +186,11 @@ def get(identifier, argument="initializer"):
 
 
 def serialize(initializer):
+    """The `{"class_name": ..., "config": ...}` dict of an initializer, as Keras writes it."""
     if isinstance(initializer, Initializer):
         return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
     raise ValueError(f"Cannot serialize initializer {initializer!r}: only pyminidl initializers can be saved")
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

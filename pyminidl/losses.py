@@ -1,14 +1,16 @@
 """Losses by Keras name or class; values and gradients are computed in cpp/losses.cpp."""
 
+from typing import Optional
+
 import numpy as np
 
-from pyminidl import _check, _core, data
+from pyminidl import _api, _check, _core, data
 
 
 class Loss:
     """A compiled loss: which C++ formula, plus its options. Callable on NumPy arrays like Keras losses."""
 
-    kind = None
+    kind: Optional[int] = None  # the _core.Loss member, set by each subclass
 
     def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
         self.from_logits = _check.boolean("from_logits", from_logits)
@@ -44,6 +46,8 @@ class Loss:
 
 
 class MeanSquaredError(Loss):
+    """The mean of the squared differences, `mean((y_true - y_pred) ** 2)` (`loss="mse"`)."""
+
     kind = _core.Loss.mse
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
@@ -54,10 +58,24 @@ class MeanSquaredError(Loss):
 
 
 class MeanAbsoluteError(MeanSquaredError):
+    """The mean of the absolute differences, `mean(abs(y_true - y_pred))` (`loss="mae"`)."""
+
     kind = _core.Loss.mae
 
 
 class Huber(Loss):
+    """Squared error for differences up to `delta`, linear beyond: `0.5 * d**2` if `|d| <= delta`, else
+    `delta * (|d| - 0.5 * delta)`, averaged (`loss="huber"`).
+
+    Args:
+        delta: where the quadratic part ends, a positive number.
+        name: the loss's name in the logs.
+        reduction: only Keras' default, `"sum_over_batch_size"`, is supported.
+
+    Raises:
+        ValueError: if `delta` is not positive.
+    """
+
     kind = _core.Loss.huber
 
     def __init__(self, delta=1.0, name=None, reduction="sum_over_batch_size"):
@@ -74,6 +92,19 @@ class Huber(Loss):
 
 
 class BinaryCrossentropy(Loss):
+    """Cross-entropy of 0/1 targets against probabilities (a sigmoid output), or logits with `from_logits=True`.
+
+    Args:
+        from_logits: whether the model outputs logits rather than probabilities.
+        label_smoothing: accepted for Keras' signature; only 0 is supported.
+        name: the loss's name in the logs.
+        reduction: only Keras' default, `"sum_over_batch_size"`, is supported.
+        axis: accepted for Keras' signature (the last axis).
+
+    Raises:
+        NotImplementedError: for `label_smoothing`.
+    """
+
     kind = _core.Loss.binary_crossentropy
 
     def __init__(self, from_logits=False, label_smoothing=0.0, name=None, reduction="sum_over_batch_size", axis=-1):
@@ -83,10 +114,21 @@ class BinaryCrossentropy(Loss):
 
 
 class CategoricalCrossentropy(BinaryCrossentropy):
+    """Cross-entropy of one-hot targets against a softmax output (or logits with `from_logits=True`); takes
+    the arguments of `BinaryCrossentropy`."""
+
     kind = _core.Loss.categorical_crossentropy
 
 
 class SparseCategoricalCrossentropy(Loss):
+    """Cross-entropy of integer class targets against a softmax output (or logits with `from_logits=True`).
+
+    Args:
+        from_logits: whether the model outputs logits rather than probabilities.
+        name: the loss's name in the logs.
+        reduction: only Keras' default, `"sum_over_batch_size"`, is supported.
+    """
+
     kind = _core.Loss.sparse_categorical_crossentropy
 
 
@@ -111,6 +153,7 @@ def _function(cls):
     def loss(y_true, y_pred):
         return cls()(y_true, y_pred)
     loss.__name__ = _NAMES[cls]
+    loss.__doc__ = f"The mean {cls.__name__} loss of a batch: `{cls.__name__}()(y_true, y_pred)`."
     loss._pyminidl_loss = cls
     return loss
 
@@ -140,10 +183,12 @@ def get(identifier):
 
 
 def serialize(loss):
+    """The `{"class_name": ..., "config": ...}` dict of a loss, as Keras writes it into model files."""
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 
 def deserialize(config):
+    """The loss described by a `serialize` dict."""
     classes = {c.__name__: c for c in _NAMES}
     return classes[config["class_name"]].from_config(config.get("config", {}))
 
@@ -176,3 +221,7 @@ def prepare_targets(loss, y, out_dim, name="y"):
         raise ValueError(f"{name}: expected targets of shape (n, {out_dim}) to match the model output, "
                          f"got shape {y.shape}{hint}")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+__all__ = _api.public(globals(), internal={"prepare_targets"})
+__dir__ = _api.dir_function(__all__)

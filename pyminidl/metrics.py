@@ -1,6 +1,8 @@
 """Metric names resolved the way Keras does (KERAS_REFERENCE §4); the list and the counting are in cpp/metrics.*."""
 
-from pyminidl import _core, _check, losses
+from typing import Optional
+
+from pyminidl import _api, _check, _core, losses
 
 # Every metric of cpp/metrics.h's list by its name there, and the long names Keras also accepts.
 _FIXED = dict(_core.Metric.__members__)
@@ -17,7 +19,7 @@ class Metric:
     Its `name` is the key in the logs; the counting is the C++ metric of the same name.
     """
 
-    _kind = None
+    _kind: Optional[str] = None  # the C++ metric's name, set by each subclass
 
     def __init__(self, name=None, dtype=None):
         if name is not None and (not isinstance(name, str) or not name):
@@ -29,6 +31,8 @@ class Metric:
 
 
 class BinaryAccuracy(Metric):
+    """The share of predictions on the right side of 0.5 for 0/1 targets (`"binary_accuracy"`)."""
+
     _kind = "binary_accuracy"
 
     def __init__(self, name=None, dtype=None, threshold=0.5):
@@ -38,18 +42,26 @@ class BinaryAccuracy(Metric):
 
 
 class CategoricalAccuracy(Metric):
+    """The share of samples whose largest output is the one-hot target's class (`"categorical_accuracy"`)."""
+
     _kind = "categorical_accuracy"
 
 
 class SparseCategoricalAccuracy(Metric):
+    """The share of samples whose largest output is the integer target class (`"sparse_categorical_accuracy"`)."""
+
     _kind = "sparse_categorical_accuracy"
 
 
 class MeanSquaredError(Metric):
+    """The mean squared error as a metric (`"mse"`)."""
+
     _kind = "mean_squared_error"
 
 
 class MeanAbsoluteError(Metric):
+    """The mean absolute error as a metric (`"mae"`)."""
+
     _kind = "mean_absolute_error"
 
 
@@ -86,3 +98,7 @@ def resolve(identifier, loss, output_dim):
                         "mean_absolute_error"):
         raise ValueError(f"metric {identifier!r} needs one-hot targets, but the loss takes integer labels")
     return identifier, _check.lookup("metric", key, {**_FIXED, **{a: None for a in _ACCURACY}})
+
+
+__all__ = _api.public(globals(), internal={"resolve"})
+__dir__ = _api.dir_function(__all__)

@@ -3,14 +3,39 @@
 import numbers
 import os
 import sys
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from pyminidl import _api
 
 
-def plot_history(history, metrics=None, path=None, title=None):
-    """Loss and metric curves of a fit, one subplot per metric, with the val_ curve when there is one.
+def plot_history(history: Any, metrics: Union[str, Sequence[str], None] = None,
+                 path: Union[str, "os.PathLike[str]", None] = None, title: Optional[str] = None) -> Any:
+    """Plots the loss and metric curves of a fit, one subplot per metric, with its `val_` curve if any.
 
-    history: the History that fit returns (or its .history dict). metrics: a key or a list of keys
-    (default: every key without the 'val_' prefix, in log order). path: save the figure there (PNG, SVG, ...,
-    from the extension). Returns the matplotlib Figure.
+    Args:
+        history: the `History` that `fit` returns, or its `.history` dict.
+        metrics: a log key such as `"loss"`, or a list of keys. Defaults to every key without the `val_`
+            prefix, in log order.
+        path: if given, the figure is also saved there (PNG, SVG, ... from the extension).
+        title: an optional title above the subplots.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ImportError: if matplotlib is not installed (`pip install "pyminidl[plot]"`).
+        TypeError: if `history`, `metrics` or `path` is of the wrong kind.
+        ValueError: if a key of `metrics` is not in the history.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> history = model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)
+    >>> fig = tf.plot.plot_history(history)
+    >>> len(fig.axes)
+    1
     """
     logs, epochs = _logs_and_epochs(history)
     keys = _metric_keys(logs, metrics)
@@ -39,9 +64,9 @@ def plot_history(history, metrics=None, path=None, title=None):
     return fig
 
 
-def _logs_and_epochs(history):
+def _logs_and_epochs(history: Any) -> Tuple[Dict[str, List[float]], List[int]]:
     """The {key: [values]} dict and the 1-based epoch numbers of the x axis."""
-    logs = getattr(history, "history", history)
+    logs: Dict[str, List[float]] = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
         raise TypeError(f"history must be the History returned by fit (or its non-empty .history dict), "
                         f"got {history!r:.200}")
@@ -56,7 +81,7 @@ def _logs_and_epochs(history):
     return logs, list(range(1, longest + 1))
 
 
-def _metric_keys(logs, metrics):
+def _metric_keys(logs: Dict[str, List[float]], metrics: Union[str, Sequence[str], None]) -> List[str]:
     if metrics is None:
         keys = [k for k in logs if not k.startswith("val_")] or list(logs)
     elif isinstance(metrics, str):
@@ -71,7 +96,7 @@ def _metric_keys(logs, metrics):
     return keys
 
 
-def _pyplot():
+def _pyplot() -> Any:
     """matplotlib.pyplot, imported on first use; the Agg backend when there is no display to draw on."""
     try:
         import matplotlib
@@ -84,3 +109,7 @@ def _pyplot():
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

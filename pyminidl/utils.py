@@ -1,22 +1,58 @@
 """Helpers from keras.utils plus the train/test split the tutorials take from scikit-learn."""
 
 import random
+from typing import Any, List, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from pyminidl import _check
+from pyminidl import _api, _check
 from pyminidl.preprocessing.sequence import pad_sequences  # noqa: F401  (keras.utils.pad_sequences)
 
 
-def set_random_seed(seed):
-    """Seed Python's, NumPy's and pyminidl's generators so a whole fit is reproducible."""
+def set_random_seed(seed: int) -> None:
+    """Seeds Python's, NumPy's and pyminidl's generators, so that a whole fit is reproducible.
+
+    Args:
+        seed: a non-negative integer.
+
+    Raises:
+        TypeError, ValueError: if `seed` is not a non-negative integer.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> tf.keras.utils.set_random_seed(1)
+    """
     seed = _check.integer("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
 
 
-def to_categorical(y, num_classes=None, dtype="float32"):
-    """One-hot encode integer class labels: shape (n,) -> (n, num_classes)."""
+def to_categorical(y: ArrayLike, num_classes: Optional[int] = None, dtype: DTypeLike = "float32") -> np.ndarray:
+    """Converts integer class labels to one-hot rows: shape `(n,)` becomes `(n, num_classes)`.
+
+    Args:
+        y: class labels, non-negative integers (a trailing axis of size 1 is dropped).
+        num_classes: the number of classes. Defaults to the largest label plus one.
+        dtype: the dtype of the result.
+
+    Returns:
+        The one-hot array.
+
+    Raises:
+        ValueError: if `y` is empty, holds negative or fractional labels, or a label that is not below
+            `num_classes`.
+        TypeError: if `y` does not hold numbers.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> tf.keras.utils.to_categorical([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]], dtype=float32)
+    """
     y = np.asarray(y)
     if y.size == 0:
         raise ValueError("to_categorical: y must not be empty")
@@ -38,17 +74,41 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     return out
 
 
-def train_test_split(*arrays, test_size=None, train_size=None, random_state=None, shuffle=True):
-    """Split arrays into random train and test subsets (scikit-learn's call shape).
+def train_test_split(*arrays: ArrayLike, test_size: Union[float, int, None] = None,
+                     train_size: Union[float, int, None] = None,
+                     random_state: Union[int, np.random.RandomState, None] = None,
+                     shuffle: bool = True) -> List[np.ndarray]:
+    """Splits arrays into random train and test subsets, with scikit-learn's call shape.
 
-    Returns [a_train, a_test, b_train, b_test, ...]. test_size is a fraction in (0, 1) or a count;
-    the default is 0.25. random_state makes the permutation reproducible.
+    Args:
+        *arrays: arrays with the same number of samples (first axis).
+        test_size: a fraction in (0, 1) or a count of test samples. Defaults to 0.25 (or the complement of
+            `train_size`).
+        train_size: a fraction in (0, 1) or a count of training samples. Defaults to the complement of
+            `test_size`.
+        random_state: a seed or a `RandomState`, for a reproducible split. Defaults to NumPy's global
+            generator (which `set_random_seed` seeds).
+        shuffle: whether to permute the samples first; without it the first rows train, the next ones test.
+
+    Returns:
+        `[a_train, a_test, b_train, b_test, ...]`.
+
+    Raises:
+        ValueError: if the arrays differ in length, or the sizes leave no training or test sample.
+        TypeError: if a size is neither a fraction nor an integer.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> x_train, x_test = tf.utils.train_test_split(np.arange(8), test_size=0.25, random_state=0)
+    >>> len(x_train), len(x_test)
+    (6, 2)
     """
     if not arrays:
         raise ValueError("train_test_split: at least one array is required")
-    arrays = [np.asarray(a) if not isinstance(a, np.ndarray) else a for a in arrays]
-    n = len(arrays[0])
-    for i, a in enumerate(arrays):
+    arrs = [np.asarray(a) for a in arrays]
+    n = len(arrs[0])
+    for i, a in enumerate(arrs):
         if a.ndim == 0 or len(a) != n:
             raise ValueError(f"train_test_split: all arrays need the same number of samples; array 0 has {n}, "
                              f"array {i} has {len(a) if a.ndim else 'no axis'}")
@@ -65,7 +125,7 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
                          f"{n_train} train and {n_test} test samples out of {n}")
     if shuffle:  # scikit-learn's ShuffleSplit: the same rows for the same random_state
         if random_state is None:
-            rng = np.random  # the global generator, so set_random_seed makes it reproducible
+            rng: Any = np.random  # the global generator, so set_random_seed makes it reproducible
         elif isinstance(random_state, np.random.RandomState):
             rng = random_state
         else:
@@ -75,12 +135,12 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
     else:  # scikit-learn keeps the order: the first rows train, the next ones test
         train, test = np.arange(n_train), np.arange(n_train, n_train + n_test)
     out = []
-    for a in arrays:
+    for a in arrs:
         out += [a[train], a[test]]
     return out
 
 
-def _split_count(name, value, n):
+def _split_count(name: str, value: Any, n: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a float in (0, 1) or a positive integer, got {value!r}")
     if isinstance(value, (float, np.floating)):
@@ -90,3 +150,7 @@ def _split_count(name, value, n):
     if not 0 < value < n:
         raise ValueError(f"{name} must be between 1 and {n - 1} samples, got {value!r}")
     return int(value)
+
+
+__all__ = _api.public(globals(), extra={"pad_sequences"})  # keras.utils.pad_sequences
+__dir__ = _api.dir_function(__all__)

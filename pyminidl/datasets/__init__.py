@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 
 import numpy as np
+from pyminidl import _api
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -59,3 +60,6 @@ def load_digits():
 from pyminidl.datasets import boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters  # noqa: E402
 
 KERAS_DATASETS = ("boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters")
+
+__all__ = _api.public(globals(), extra=KERAS_DATASETS)
+__dir__ = _api.dir_function(__all__)

@@ -8,6 +8,7 @@ import numpy as np
 
 from pyminidl import _check
 from pyminidl.datasets import _files, _safe_pickle
+from pyminidl import _api
 
 
 def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
@@ -21,3 +22,8 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
     x, y = f["x"][indices], f["y"][indices]
     idx = int(len(x) * (1 - test_split))
     return (x[:idx], y[:idx]), (x[idx:], y[idx:])
+
+
+# load_data (and get_word_index, ...): what keras.datasets.boston_housing has
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

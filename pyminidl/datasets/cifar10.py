@@ -3,6 +3,7 @@
 import numpy as np
 
 from pyminidl.datasets import _cifar, _files
+from pyminidl import _api
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _FOLDER = "cifar-10-batches-py/"
@@ -20,3 +21,8 @@ def load_data():
     x_test, y_test = batches[5]
     return ((_cifar.channels_last(x_train), y_train.astype(np.uint8).reshape(-1, 1)),
             (_cifar.channels_last(x_test), np.asarray(y_test).astype(np.uint8).reshape(-1, 1)))
+
+
+# load_data (and get_word_index, ...): what keras.datasets.cifar10 has
+__all__ = _api.public(globals(), extra={"CLASS_NAMES"})
+__dir__ = _api.dir_function(__all__)

@@ -4,6 +4,7 @@ superclasses."""
 import numpy as np
 
 from pyminidl.datasets import _cifar, _files
+from pyminidl import _api
 
 
 def load_data(label_mode="fine"):
@@ -16,3 +17,8 @@ def load_data(label_mode="fine"):
         path, ["cifar-100-python/train", "cifar-100-python/test"], label_mode + "_labels")
     return ((_cifar.channels_last(x_train), np.reshape(y_train, (len(y_train), 1))),
             (_cifar.channels_last(x_test), np.reshape(y_test, (len(y_test), 1))))
+
+
+# load_data (and get_word_index, ...): what keras.datasets.cifar100 has
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

@@ -5,6 +5,7 @@ import gzip
 import numpy as np
 
 from pyminidl.datasets import _files
+from pyminidl import _api
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot")
@@ -35,3 +36,8 @@ def load_data():
     y_test = _read_idx(paths["t10k-labels-idx1-ubyte.gz"], 2049, ())
     x_test = _read_idx(paths["t10k-images-idx3-ubyte.gz"], 2051, (28, 28))
     return (x_train, y_train), (x_test, y_test)
+
+
+# load_data (and get_word_index, ...): what keras.datasets.fashion_mnist has
+__all__ = _api.public(globals(), extra={"CLASS_NAMES"})
+__dir__ = _api.dir_function(__all__)

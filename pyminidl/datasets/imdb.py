@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from pyminidl.datasets import _files, _safe_pickle, _sequences
+from pyminidl import _api
 
 
 def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2,
@@ -42,3 +43,8 @@ def get_word_index(path="imdb_word_index.json"):
     """{word: frequency rank (1 = most frequent)}; add index_from (3) to match load_data's indices."""
     with open(_files.get_file("imdb_word_index.json", path), encoding="utf-8") as f:
         return json.load(f)
+
+
+# load_data (and get_word_index, ...): what keras.datasets.imdb has
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

@@ -6,6 +6,7 @@ import numpy as np
 
 from pyminidl import _check
 from pyminidl.datasets import _files, _safe_pickle, _sequences
+from pyminidl import _api
 
 LABEL_NAMES = (
     "cocoa", "grain", "veg-oil", "earn", "acq", "wheat", "copper", "housing", "money-supply", "coffee", "sugar",
@@ -46,3 +47,8 @@ def get_word_index(path="reuters_word_index.json"):
 def get_label_names():
     """The 46 topic names, indexed as load_data's labels."""
     return LABEL_NAMES
+
+
+# load_data (and get_word_index, ...): what keras.datasets.reuters has
+__all__ = _api.public(globals(), extra={"LABEL_NAMES"})
+__dir__ = _api.dir_function(__all__)

@@ -1,6 +1,7 @@
 """Layers: `from pyminidl.layers import Dense` (also `pyminidl.keras.layers`). One file per family of layers;
 each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
 
+from pyminidl import _api
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
 from pyminidl.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -26,14 +27,13 @@ def deserialize(config):
 
 
 def serialize(layer):
+    """The `{"class_name": ..., "config": ...}` dict of a layer, as Keras writes it into model files."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-           "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense",
-           "Dropout", "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor", "Layer", "MaxPool1D", "MaxPool2D",
-           "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling2D",
-           "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply",
-           "serialize", "subtract"]
+# the classes and functions of the layer files imported above (Conv2D and its alias Convolution2D, the merge
+# layers and functions, KerasTensor, Input), deserialize/serialize and every registered layer class (REGISTRY
+# also holds the model classes once pyminidl.models is imported: those belong to pyminidl.models)
+__all__ = sorted({*_api.public(globals()),
+                  *(name for name, cls in REGISTRY.items() if cls.__module__.startswith(__name__ + "."))})
+__dir__ = _api.dir_function(__all__)

@@ -11,7 +11,7 @@ from pyminidl.variables import Variable
 
 # Every Layer subclass, by class name: what deserialize() and the file readers resolve names against.
 # Filled by Layer.__init_subclass__, so a new layer is registered by defining it, in its own file.
-REGISTRY = {}
+REGISTRY: dict = {}
 
 
 class Layer:

@@ -11,7 +11,22 @@ from pyminidl.layers.node import KerasTensor, Node
 
 class InputLayer(Layer):
     """The entry of a model: holds no weights and computes nothing. Its `output` is the symbolic tensor
-    that keras.Input returns; in a Sequential model it declares the input shape."""
+    that `keras.Input` returns; in a Sequential model it declares the input shape.
+
+    Usually made by `Input(shape=...)`.
+
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. `(4,)`.
+        batch_size: accepted for Keras' signature; any batch size is accepted.
+        dtype: the input's dtype (a numeric type such as `"float32"` or `"int32"`). Defaults to float32.
+        batch_shape: the shape with the batch axis, e.g. `(None, 4)` (as in saved configs).
+        name: the layer's name. Defaults to a unique `input_layer`, `input_layer_1`, ...
+        input_shape: Keras 2's spelling of `shape`; batch_input_shape: of `batch_shape`.
+
+    Raises:
+        ValueError: if no shape is given, or it is not a tuple of positive integers, or `dtype` is not numeric.
+        NotImplementedError: for `sparse`, `ragged` or `optional` inputs.
+    """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  name=None, input_shape=None, batch_input_shape=None, optional=False, **kwargs):
@@ -55,8 +70,36 @@ def _dtype_arg(dtype):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
           optional=False, **kwargs):
-    """keras.Input: the symbolic tensor a functional model starts from (its batch axis is None).
-    `Input(shape=(4,), name='a')` -> <KerasTensor shape=(None, 4), ...>."""
+    """Returns the symbolic tensor a model starts from (as `keras.Input`); its batch axis is None.
+
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. `(4,)`.
+        batch_size: accepted for Keras' signature; any batch size is accepted.
+        dtype: the input's dtype, e.g. `"int32"` for an `Embedding`'s indices. Defaults to float32.
+        sparse: accepted for Keras' signature; only a false value is supported.
+        batch_shape: the shape with the batch axis, e.g. `(None, 4)`.
+        name: the input layer's name.
+        tensor: accepted for Keras' signature; only None is supported.
+        optional: accepted for Keras' signature; only False is supported.
+        **kwargs: passed to `InputLayer`.
+
+    Returns:
+        A `KerasTensor` of shape `(None, *shape)`: the input of a functional `Model(inputs, outputs)`, or the
+        first entry of a `Sequential` model.
+
+    Raises:
+        ValueError: if `shape` is missing or not a tuple of positive integers.
+        NotImplementedError: for `tensor`, `sparse` or `optional` inputs.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(2)])
+    >>> model.count_params()
+    10
+    >>> tf.keras.Input(shape=(4,), name="a").shape
+    (None, 4)
+    """
     if tensor is not None:
         raise NotImplementedError("Input(tensor=...) is not supported by pyminidl")
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
@@ -64,7 +107,40 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 
 class Dense(Layer):
-    """Densely connected layer: output = activation(input @ kernel + bias)."""
+    """A densely connected layer: `output = activation(dot(input, kernel) + bias)`.
+
+    `kernel` has shape `(input features, units)`; `bias` has shape `(units,)`. The product, the bias and the
+    activation run in one pass of pyminidl's matrix multiply.
+
+    Args:
+        units: the number of outputs, a positive integer.
+        activation: a name (`"relu"`, `"softmax"`, ...) or a function of `pyminidl.activations`. Defaults to
+            None: no activation (linear).
+        use_bias: whether the layer adds a bias.
+        kernel_initializer: a name (`"glorot_uniform"`, `"he_normal"`, ...) or an initializer instance.
+        bias_initializer: as `kernel_initializer`; defaults to zeros.
+        kernel_regularizer: accepted for Keras' signature; only None is supported.
+        bias_regularizer: as `kernel_regularizer`.
+        activity_regularizer: as `kernel_regularizer`.
+        kernel_constraint: as `kernel_regularizer`.
+        bias_constraint: as `kernel_regularizer`.
+        **kwargs: `name`, `input_shape` / `input_dim` (to declare the model's input on its first layer),
+            `trainable`.
+
+    Raises:
+        ValueError: if `units` is not a positive integer, or `activation` or an initializer is unknown.
+        NotImplementedError: for a regularizer or a constraint.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> layer = tf.keras.layers.Dense(3, activation="relu", input_shape=(2,))
+    >>> model = tf.keras.Sequential([layer])
+    >>> layer.kernel.shape, layer.bias.shape
+    ((2, 3), (3,))
+    >>> model.predict(np.zeros((1, 2)))
+    array([[0., 0., 0.]], dtype=float32)
+    """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -120,7 +196,22 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """Applies an activation function to its input."""
+    """Applies an activation function to its input.
+
+    Args:
+        activation: a name (`"relu"`, `"tanh"`, ...) or a function of `pyminidl.activations`.
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Raises:
+        ValueError: if `activation` is unknown (the message lists the known names).
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Activation("relu", input_shape=(3,))])
+    >>> model.predict(np.array([[-1.0, 0.0, 2.0]]))
+    array([[0., 0., 2.]], dtype=float32)
+    """
 
     def __init__(self, activation, **kwargs):
         self.activation_name, self._act, self._alpha = activations.resolve(activation)
@@ -136,7 +227,27 @@ class Activation(Layer):
 
 
 class Dropout(Layer):
-    """Sets a fraction `rate` of inputs to zero during training and scales the rest by 1/(1-rate)."""
+    """Sets a fraction `rate` of its inputs to zero during training, and scales the others by `1 / (1 - rate)`.
+
+    At inference (`predict`, `evaluate`) it passes its input through unchanged.
+
+    Args:
+        rate: the fraction of inputs dropped, in [0, 1).
+        noise_shape: accepted for Keras' signature; only None is supported.
+        seed: kept in the config; the masks come from the generator `set_random_seed` seeds.
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Raises:
+        ValueError: if `rate` is not in [0, 1).
+        NotImplementedError: for a `noise_shape`.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dropout(0.5, input_shape=(2,))])
+    >>> model.predict(np.ones((1, 2)))
+    array([[1., 1.]], dtype=float32)
+    """
 
     _training_dependent = True
 
@@ -155,7 +266,20 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens each sample's features to one axis (the batch axis is kept)."""
+    """Flattens each sample's features to one axis; the batch axis is kept.
+
+    Args:
+        data_format: accepted for Keras' signature (channels last).
+        **kwargs: `name`, `input_shape`, `trainable`.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(2, 3)),
+    ...                              tf.keras.layers.Dense(1, kernel_initializer="ones")])
+    >>> model.layers[0].output_shape, model.predict(np.ones((1, 2, 3)))
+    ((None, 6), array([[6.]], dtype=float32))
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -9,6 +9,8 @@ ValueError "Inputs have incompatible shapes. Received shapes (3,) and (2,)". pym
 Shapes here are per sample (no batch axis).
 """
 
+from typing import Optional
+
 from pyminidl import _check
 from pyminidl.layers.base import Layer
 
@@ -17,7 +19,7 @@ class _Merge(Layer):
     """Shared by the merge layers: called on a list of tensors, no weights."""
 
     _takes_list = True
-    _kind = None  # the C++ layer kind
+    _kind: Optional[str] = None  # the C++ layer kind
 
     def _build_for_call(self, input_shape, as_list):
         if not as_list:

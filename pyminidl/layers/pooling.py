@@ -50,6 +50,8 @@ class AveragePooling2D(_Pooling):
 
 
 class MaxPooling1D(_Pooling):
+    """Max over pool_size windows of (batch, steps, channels)."""
+
     _rank = 1
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
@@ -57,6 +59,8 @@ class MaxPooling1D(_Pooling):
 
 
 class AveragePooling1D(_Pooling):
+    """Mean over pool_size windows of (batch, steps, channels)."""
+
     _rank = 1
     _kind = "avg"
 
@@ -96,10 +100,14 @@ class GlobalAveragePooling2D(_GlobalPooling):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
+    """Max over all steps: (batch, steps, channels) -> (batch, channels); NaN propagates."""
+
     _rank = 1
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over all steps: (batch, steps, channels) -> (batch, channels)."""
+
     _rank = 1
     _kind = "avg"
 

@@ -3,14 +3,28 @@ compile/fit/evaluate/predict (models/trainer.py), weights and saving (models/mod
 
 import json
 
-from pyminidl import layers, saving
+from pyminidl import _api, layers, saving
 from pyminidl.models.functional import Functional
 from pyminidl.models.model import Model
 from pyminidl.models.sequential import Sequential
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """A model saved with model.save('name.keras'): architecture, weights, compile config, optimizer state."""
+    """Loads a model saved with `model.save("name.keras")`: architecture, weights, compile configuration and
+    optimizer state. Nothing in the file is executed.
+
+    Args:
+        filepath: the `.keras` file's path.
+        custom_objects: accepted for Keras' signature; pyminidl's files hold only built-in objects.
+        compile: whether to compile the model as it was saved.
+        safe_mode: accepted for Keras' signature; loading is always safe.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: if the file is not a model file pyminidl can read.
+    """
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
@@ -38,4 +52,6 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     return layers.deserialize(layers.serialize(model))
 
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json"]
+# Functional, Model, Sequential (from the package's files), clone_model, load_model, model_from_json
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

@@ -205,6 +205,25 @@ class Model(Trainer, Layer):
     # --- compile ----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: a name (`"adam"`, `"sgd"`, ...) or an optimizer instance. Defaults to `"rmsprop"`.
+            loss: a name (`"mse"`, `"sparse_categorical_crossentropy"`, ...), a loss function of
+                `pyminidl.losses` or a `Loss` instance.
+            metrics: a list of names (`"accuracy"`, `"mae"`, ...) or metric instances, reported by `fit`
+                and `evaluate` after the loss.
+            loss_weights: accepted for Keras' signature; only None is supported.
+            weighted_metrics: accepted for Keras' signature; only None is supported.
+            run_eagerly: accepted and ignored: every epoch runs in C++.
+            steps_per_execution: accepted and ignored.
+            jit_compile: accepted and ignored.
+
+        Raises:
+            ValueError: for an unknown optimizer, loss or metric name, or a loss that does not fit the output.
+            TypeError: for unexpected keyword arguments.
+            NotImplementedError: for `loss_weights` or `weighted_metrics`.
+        """
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         if loss_weights is not None or weighted_metrics:
@@ -249,6 +268,16 @@ class Model(Trainer, Layer):
 
     # --- reporting and files ------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Prints Keras' table of the layers: name and type, output shape, parameter counts.
+
+        Args:
+            line_length: the table's width.
+            positions: the column boundaries (fractions or positions).
+            print_fn: called with each line instead of `print`.
+
+        Raises:
+            ValueError: if the model is not built yet.
+        """
         if self._net is None:
             raise ValueError("This model has not yet been built. Build the model first by calling `build()` or "
                              "by calling `fit()` with some data, or specify an `input_shape` argument in the "
@@ -266,7 +295,15 @@ class Model(Trainer, Layer):
         return json.dumps(serialize(self), **kwargs)
 
     def save(self, filepath, overwrite=True, **kwargs):
-        """Architecture, weights, compile config and optimizer state to a '.keras' file."""
+        """Saves the architecture, weights, compile configuration and optimizer state to a `.keras` file.
+
+        Args:
+            filepath: the file's path, ending in `.keras`.
+            overwrite: whether an existing file may be replaced.
+
+        Raises:
+            FileExistsError: if the file exists and `overwrite` is False. TypeError: for unexpected arguments.
+        """
         if kwargs:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
         saving.save_model(self, filepath, overwrite=overwrite)

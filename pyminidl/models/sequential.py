@@ -8,7 +8,33 @@ from pyminidl.models.model import Model
 
 
 class Sequential(Model):
-    """A linear stack of layers: `Sequential([Dense(8, activation='relu'), Dense(1)])`."""
+    """A linear stack of layers, each feeding the next, trained by pyminidl's C++ core.
+
+    As `tf.keras.Sequential`: build it from a list of layers (or with `add`), `compile` it with an optimizer,
+    a loss and metrics, then `fit`, `evaluate` and `predict` on NumPy arrays. The model is built (its weights
+    created) as soon as the input shape is known: from `input_shape=` on the first layer, an `Input`, `build`,
+    or the first data it sees.
+
+    Args:
+        layers: a list of layers to add, in order. Defaults to none (use `add`).
+        name: the model's name. Defaults to a unique `sequential`, `sequential_1`, ...
+        trainable: whether `fit` updates the weights.
+
+    Raises:
+        ValueError: if `name` is not a non-empty string.
+        TypeError: if an entry of `layers` is not a layer.
+
+    Examples:
+
+    >>> import numpy as np, pyminidl as tf
+    >>> tf.keras.utils.set_random_seed(1)
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+    ...                              tf.keras.layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> history = model.fit(np.ones((32, 4)), np.ones(32), epochs=2, verbose=0)
+    >>> model.predict(np.ones((3, 4))).shape
+    (3, 1)
+    """
 
     def __init__(self, layers=None, name=None, trainable=True):
         self._init_model(name, trainable, "sequential")
@@ -24,6 +50,15 @@ class Sequential(Model):
 
     # --- structure --------------------------------------------------------------------------------
     def add(self, layer):
+        """Adds a layer on top of the stack.
+
+        Args:
+            layer: a layer instance such as `Dense(4)`, or an `Input(shape=...)` (layer or tensor) as the first entry.
+
+        Raises:
+            TypeError: if `layer` is not a layer.
+            ValueError: if an `Input` comes after other layers, or the layer does not fit the previous output.
+        """
         if isinstance(layer, KerasTensor) and isinstance(getattr(layer, "_keras_history", (None,))[0], InputLayer):
             layer = layer._keras_history[0]  # Sequential([keras.Input(shape=(4,)), ...])
         if not isinstance(layer, Layer):
@@ -47,6 +82,11 @@ class Sequential(Model):
             self._build(self._input_shape)
 
     def pop(self):
+        """Removes the last layer; the remaining layers keep their weights.
+
+        Raises:
+            TypeError: if the model has no layers.
+        """
         if not self._layers:
             raise TypeError("There are no layers in the model")
         layer = self._layers.pop()

@@ -74,7 +74,37 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
-        """Train for `epochs` epochs; returns a History whose .history holds the per-epoch logs."""
+        """Trains the model for `epochs` passes over the data.
+
+        Args:
+            x: the inputs, an array of shape `(samples, *input_shape)`; for a model with several inputs, a list
+                of arrays (or a dict by input name).
+            y: the targets: one row per sample (class indices or one-hot rows for classification).
+            batch_size: samples per gradient step. Defaults to 32.
+            epochs: the index of the last epoch to run (training starts at `initial_epoch`).
+            verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch; `"auto"` is 1.
+            callbacks: a list of `pyminidl.callbacks.Callback` instances.
+            validation_split: the fraction of the data (taken from the end, before shuffling) held out for
+                validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)` evaluated each epoch.
+            shuffle: True shuffles samples every epoch, `"batch"` shuffles within batches, False keeps order.
+            class_weight: `{class index: weight}` scaling each sample's loss by its class.
+            sample_weight: one weight per sample.
+            initial_epoch: the epoch to start from (to resume a previous fit).
+            validation_batch_size: samples per validation batch. validation_freq: validate every n-th epoch
+                (or at the listed epochs).
+            steps_per_epoch: accepted for Keras' signature; pyminidl trains on whole arrays, so only None is
+                supported (NotImplementedError otherwise).
+            validation_steps: as `steps_per_epoch`.
+
+        Returns:
+            A `History` whose `.history` dict holds the loss and metrics of every epoch.
+
+        Raises:
+            ValueError: for data of the wrong shape, NaN or inf in the inputs, or invalid arguments; the
+                message names the argument and the value received.
+            RuntimeError: if the model is not compiled.
+        """
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("training (fit)")
@@ -146,7 +176,25 @@ class Trainer:
     # --- inference --------------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
-        """Loss (and metrics) on the given data: a float, or [loss, metric, ...] when metrics are compiled."""
+        """Returns the loss and metrics of the model on the given data.
+
+        Args:
+            x: the inputs.
+            y: the targets.
+            batch_size: samples per batch. Defaults to 32.
+            verbose: 0 silent, 1 a progress bar (`"auto"`).
+            sample_weight: one weight per sample.
+            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            callbacks: a list of callbacks, whose `on_test_*` hooks run.
+            return_dict: return `{name: value}` instead of a list.
+
+        Returns:
+            The loss as a float when no metric is compiled, else `[loss, metric, ...]` in `metrics_names`
+            order (or a dict with `return_dict=True`).
+
+        Raises:
+            ValueError: for data of the wrong shape. RuntimeError: if the model is not compiled.
+        """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("evaluate")
@@ -172,7 +220,22 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """Outputs for x as a float32 array of shape (n, *output_shape[1:])."""
+        """Returns the model's outputs for the inputs `x`.
+
+        Args:
+            x: the inputs, an array of shape `(samples, *input_shape)`, or a list (or dict) of arrays for several
+                inputs.
+            batch_size: samples per forward pass (the result does not depend on it).
+            verbose: 1 prints a progress bar; silent by default.
+            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            callbacks: accepted for Keras' signature and ignored.
+
+        Returns:
+            A float32 array of shape `(samples, *output_shape)`.
+
+        Raises:
+            ValueError: if `x` does not fit the model's input shape, or the model cannot be built from it.
+        """
         if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict):
             self._take_weights()
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion

@@ -4,10 +4,11 @@ declaration. The update rules live in cpp/optimizer_rules.cpp, the state in the 
 
 import inspect
 import warnings
+from typing import Dict, Optional
 
 import numpy as np
 
-from pyminidl import _check, _core
+from pyminidl import _api, _check, _core
 from pyminidl.backend import snake_case, unique_name
 from pyminidl.optimizers import schedules
 from pyminidl.optimizers.schedules import LearningRateSchedule
@@ -38,7 +39,7 @@ def _non_negative(name, value):  # epsilon, initial_accumulator_value
 _flag = _check.boolean
 _DEFAULT = object()  # "not given": the class's default applies
 _BASE_ARGS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "name")
-_BY_NAME = {}  # Keras name ('adam') -> class: the one registry, filled as the classes are defined
+_BY_NAME: Dict[str, type] = {}  # Keras name ('adam') -> class: the one registry, filled as the classes are defined
 
 
 class Optimizer:
@@ -46,13 +47,27 @@ class Optimizer:
 
     A subclass names its C++ rule (`_kind`, a member of _core.Opt) and declares its own hyperparameters in
     `_hyperparameters` (name -> Hyper, in Keras' argument order); the optimizer's state (slots, iteration
-    count) lives in the compiled model's C++ network.
+    count) lives in the compiled model's C++ network. Every optimizer takes these arguments besides its own.
+
+    Args:
+        learning_rate: a positive float, or a schedule of `pyminidl.optimizers.schedules`.
+        weight_decay: if set, each step first shrinks the weights by `learning_rate * weight_decay * w`.
+        clipnorm: if set, each weight's gradient is rescaled so that its norm is at most this.
+        clipvalue: if set, each gradient entry is clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: if set, all gradients are rescaled so that their joint norm is at most this.
+        use_ema: accepted for Keras' signature; only False is supported.
+        name: the optimizer's name. Defaults to its class name in snake case.
+        lr: Keras 2's spelling of `learning_rate` (tutorials write `SGD(lr=0.1)`).
+        decay: Keras 2's decay; ignored with a warning, as Keras 3 does (use a schedule).
+
+    Raises:
+        ValueError: for an argument out of its range or not recognized; the message names it and the value.
     """
 
-    _kind = None
-    _hyperparameters = {}
+    _kind: Optional[str] = None  # the name of its rule in _core.Opt, set by each subclass
+    _hyperparameters: Dict[str, "Hyper"] = {}
     _default_learning_rate = 0.001
-    _default_weight_decay = None  # AdamW: 0.004, and None is refused
+    _default_weight_decay: Optional[float] = None  # AdamW: 0.004, and None is refused
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -184,7 +199,24 @@ _BETAS = {"beta_1": Hyper(0.9, _decay_rate), "beta_2": Hyper(0.999, _decay_rate)
 
 
 class SGD(Optimizer):
-    """Gradient descent, optionally with (Nesterov) momentum: v = m*v - lr*g; w += v."""
+    """Gradient descent, optionally with (Nesterov) momentum: `v = momentum * v - lr * g; w += v`.
+
+    Args:
+        learning_rate: a positive float or a schedule. Defaults to 0.01.
+        momentum: in [0, 1]; 0 is plain gradient descent.
+        nesterov: whether to use Nesterov momentum.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`).
+
+    Raises:
+        ValueError: if `momentum` is outside [0, 1], or another argument is invalid.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> opt = tf.keras.optimizers.SGD(lr=0.1, momentum=0.9)   # lr: Keras 2's spelling of learning_rate
+    >>> round(float(opt.learning_rate), 4), opt.momentum
+    (0.1, 0.9)
+    """
 
     _kind = "sgd"
     _default_learning_rate = 0.01
@@ -200,7 +232,26 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2014), with Keras' epsilon placement; amsgrad (Reddi et al., 2018)."""
+    """Adam (Kingma & Ba, 2014), with Keras' epsilon placement; amsgrad (Reddi et al., 2018).
+
+    Args:
+        learning_rate: a positive float or a schedule. Defaults to 0.001.
+        beta_1: the decay of the running mean of the gradients, in [0, 1).
+        beta_2: the decay of the running mean of their squares, in [0, 1).
+        epsilon: added to the denominator for stability.
+        amsgrad: whether to use the maximum of the second moments so far (AMSGrad).
+        **kwargs: the arguments every optimizer takes (see `Optimizer`).
+
+    Raises:
+        ValueError: if a beta is outside [0, 1), or another argument is invalid.
+
+    Examples:
+
+    >>> import pyminidl as tf
+    >>> opt = tf.keras.optimizers.Adam(learning_rate=0.01)
+    >>> round(float(opt.learning_rate), 4)
+    0.01
+    """
 
     _kind = "adam"
     _hyperparameters = {**_BETAS, "amsgrad": Hyper(False, _flag)}
@@ -247,13 +298,19 @@ def get(identifier):
 
 
 def serialize(optimizer):
+    """The `{"class_name": ..., "config": ...}` dict of an optimizer, as Keras writes it."""
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
 def deserialize(config):
+    """The object a `serialize` dict describes."""
     classes = {c.__name__: c for c in _BY_NAME.values()}
     try:
         cls = classes[config["class_name"]]
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer in config: {config!r:.200}") from None
     return cls.from_config(config.get("config", {}))
+
+
+__all__ = _api.public(globals(), extra={"schedules", "LearningRateSchedule"})
+__dir__ = _api.dir_function(__all__)

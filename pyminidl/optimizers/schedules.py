@@ -1,6 +1,6 @@
 """Learning-rate schedules evaluated in C++ at every step (keras.optimizers.schedules)."""
 
-from pyminidl import _check, _core
+from pyminidl import _api, _check, _core
 
 
 class LearningRateSchedule:
@@ -77,8 +77,14 @@ _BY_CLASS = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, Piecewi
 
 
 def serialize(schedule):
+    """The `{"class_name": ..., "config": ...}` dict of a learning-rate schedule, as Keras writes it."""
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
 def deserialize(config):
+    """The object a `serialize` dict describes."""
     return _BY_CLASS[config["class_name"]].from_config(config["config"])
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)

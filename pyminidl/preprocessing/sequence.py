@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from pyminidl import _check
+from pyminidl import _api
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
@@ -49,3 +50,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(kept):] = kept
     return out
+
+
+__all__ = _api.public(globals())
+__dir__ = _api.dir_function(__all__)
