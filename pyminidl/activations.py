@@ -3,6 +3,7 @@
 import numpy as np
 
 from pyminidl import _core, _check, data
+from pyminidl.tensor import as_tensor
 
 # name -> (C++ code, alpha). Keras 3's names plus the Keras 2 spellings the tutorials use.
 _ACTIVATIONS = {
@@ -51,16 +52,16 @@ def _make(name):
 
     def activation(x):
         if isinstance(x, np.ndarray) and x.size == 0 and (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            return np.zeros(x.shape, dtype=np.float32)  # nothing to compute
+            return as_tensor(np.zeros(x.shape, dtype=np.float32))  # nothing to compute
         scalar = isinstance(x, (int, float, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
         x = data.as_array([x] if scalar else x, "x").astype(np.float32)  # None, strings, ragged: clear errors
         if scalar:
             x = x.reshape(())
         flat = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
-        return _core.act_forward(code, alpha, np.ascontiguousarray(flat)).reshape(x.shape)
+        return as_tensor(_core.act_forward(code, alpha, np.ascontiguousarray(flat)).reshape(x.shape))
 
     activation.__name__ = activation.__qualname__ = name
-    activation.__doc__ = f"Keras' {name} activation, computed by pyminidl's C++ core."
+    activation.__doc__ = f"Keras' {name} activation, computed by pyminidl's C++ core (float32; returns a Tensor)."
     activation._pyminidl_name = name
     return activation
 
@@ -69,7 +70,19 @@ linear = _make("linear")
 relu = _make("relu")
 sigmoid = _make("sigmoid")
 tanh = _make("tanh")
-softmax = _make("softmax")
+_softmax_rows = _make("softmax")
+
+
+def softmax(x, axis=-1):
+    """Keras' softmax over `axis` (the last by default), computed by pyminidl's C++ core."""
+    x = np.asarray(x)
+    if x.ndim == 0 or axis in (-1, x.ndim - 1):
+        return _softmax_rows(x)
+    moved = np.moveaxis(data.as_array(x, "x"), _check.integer("axis", axis, -x.ndim, x.ndim - 1), -1)
+    return as_tensor(np.moveaxis(np.asarray(_softmax_rows(np.ascontiguousarray(moved))), -1, axis))
+
+
+softmax._pyminidl_name = "softmax"
 elu = _make("elu")
 selu = _make("selu")
 softplus = _make("softplus")

@@ -11,6 +11,7 @@ from pyminidl import optimizers, progress
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
+from pyminidl.tensor import as_tensor
 from pyminidl.training import Trainer
 
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
@@ -367,7 +368,11 @@ class Sequential:
         return out
 
     def __call__(self, x, training=False):
-        return self.predict(x)
+        """The outputs for x in inference mode, as a Tensor (an ndarray with `.numpy()`), like tf.keras."""
+        if training:
+            raise NotImplementedError("model(x, training=True) is not supported: pyminidl trains in C++ "
+                                      "through fit(); call model(x) or model.predict(x) for outputs")
+        return as_tensor(self.predict(x))
 
     predict_on_batch = predict
 

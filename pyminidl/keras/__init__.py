@@ -1,9 +1,31 @@
-"""The tf.keras-shaped namespace: `import pyminidl as tf; tf.keras.models.Sequential(...)`."""
+"""The tf.keras-shaped namespace: `import pyminidl as tf; tf.keras.layers.Dense`, and standalone Keras' forms
+`import pyminidl.keras as keras`, `from pyminidl.keras.layers import Dense`, `keras.Input`, `keras.Sequential`.
+
+`pyminidl.keras.X` *is* the module `pyminidl.X` (one object, registered under both dotted names in
+sys.modules), so `tf.keras.layers.Dense is pyminidl.layers.Dense` and there is nothing to keep in step.
+"""
+
+import sys as _sys
 
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models
-from pyminidl import optimizers, utils
+from pyminidl import optimizers, preprocessing, regularizers, utils
 from pyminidl.layers import Input
 from pyminidl.models import Sequential
+from pyminidl.version import VERSION as __version__
 
-__all__ = ["Input", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers", "layers",
-           "losses", "metrics", "models", "optimizers", "utils"]
+# Dotted names importable under pyminidl.keras (and so `from pyminidl.keras.optimizers.schedules import ...`).
+_SUBMODULES = {
+    "activations": activations, "backend": backend, "callbacks": callbacks, "datasets": datasets,
+    "initializers": initializers, "layers": layers, "losses": losses, "metrics": metrics, "models": models,
+    "optimizers": optimizers, "optimizers.schedules": optimizers.schedules, "preprocessing": preprocessing,
+    "preprocessing.sequence": preprocessing.sequence, "regularizers": regularizers, "utils": utils,
+}
+for _name, _module in _SUBMODULES.items():
+    _sys.modules[f"{__name__}.{_name}"] = _module
+del _name, _module
+
+__all__ = ["Input", "Sequential", "__version__"] + [name for name in _SUBMODULES if "." not in name]
+
+if hasattr(models, "Model"):  # the functional API (keras.Model), where this build has it
+    Model = models.Model
+    __all__.append("Model")
