@@ -277,8 +277,8 @@ def _monitor_value(monitor, logs, what):
 class ModelCheckpoint(Callback):
     """Save the model (or its weights) at the end of every epoch, or only when `monitor` improves.
 
-    `filepath` may hold `{epoch:02d}` (1-based) and log keys such as `{val_loss:.2f}`. It must end in
-    '.keras', or in '.weights.h5' with save_weights_only=True (pyminidl's own formats, see pyminidl.saving).
+    `filepath` may hold `{epoch:02d}` (1-based) and log keys such as `{val_loss:.2f}`. It takes the names
+    model.save takes (save_weights with save_weights_only=True): saving.check_filepath decides.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -296,12 +296,8 @@ class ModelCheckpoint(Callback):
             raise NotImplementedError(f"save_freq must be 'epoch' in pyminidl (no per-batch saving), got "
                                       f"{save_freq!r}")
         self.save_freq = save_freq
-        if self.save_weights_only and not self.filepath.endswith(".weights.h5"):
-            raise ValueError("When using save_weights_only=True in ModelCheckpoint, the filepath provided must "
-                             f"end in '.weights.h5' (pyminidl weights format). Received: filepath={self.filepath}")
-        if not self.save_weights_only and not self.filepath.endswith(".keras"):
-            raise ValueError("The filepath provided must end in '.keras' (pyminidl model format). "
-                             f"Received: filepath={self.filepath}")
+        from pyminidl import saving  # the one place that knows which names each kind of file takes
+        saving.check_filepath(self.filepath, "save_weights" if self.save_weights_only else "model.save")
         if mode == "max" or (mode == "auto" and "acc" in self.monitor):
             self.monitor_op, default = "max", -math.inf
         else:
