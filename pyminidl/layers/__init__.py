@@ -2,6 +2,7 @@
 each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
 
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
+from pyminidl.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
 
 
@@ -18,4 +19,5 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "deserialize", "serialize"]
+__all__ = ["ELU", "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU", "ReLU",
+           "Softmax", "deserialize", "serialize"]
