@@ -13,6 +13,16 @@ _ACCURACY = ("accuracy", "acc")
 
 # Directions for callbacks that watch a metric (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau).
 HIGHER_IS_BETTER = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+LOWER_IS_BETTER = {"mse", "mae", "mean_squared_error", "mean_absolute_error"}
+
+
+def direction(key, model=None):
+    """'max', 'min' or None for a compiled metric's log key (a metric object's direction is its kind's)."""
+    for spec in getattr(model, "_metric_specs", None) or []:
+        if isinstance(spec, Metric) and spec.name == key:
+            key = spec._kind
+    key = key.lower()
+    return "max" if key in HIGHER_IS_BETTER else "min" if key in LOWER_IS_BETTER else None
 
 
 class Metric:

@@ -289,8 +289,8 @@ class Sequential:
                 raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
         history = callbacks_module.History()
         cb_list.append(history)
-        if verbose:
-            cb_list.append(callbacks_module.ProgbarLogger(verbose))
+        if verbose and not any(isinstance(cb, callbacks_module.ProgbarLogger) for cb in cb_list):
+            cb_list.append(callbacks_module.ProgbarLogger())
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         cbs = callbacks_module.CallbackList(cb_list, self, params)
 
