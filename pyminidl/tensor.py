@@ -18,12 +18,16 @@ class Tensor(np.ndarray):
 
     def __repr__(self):
         value = np.asarray(self).view(np.ndarray)
-        return f"<tf.Tensor: shape={value.shape}, dtype={value.dtype.name}, numpy={_numpy_repr(value)}>"
+        return f"<tf.Tensor: shape={value.shape}, dtype={value.dtype.name}, numpy={_numpy_text(value, repr)}>"
+
+    def __str__(self):  # print(t): TensorFlow's `tf.Tensor(<values>, shape=(2, 1), dtype=float32)`
+        value = np.asarray(self).view(np.ndarray)
+        return f"tf.Tensor({_numpy_text(value, str)}, shape={value.shape}, dtype={value.dtype.name})"
 
 
-def _numpy_repr(value):
-    """TF's rule: the array's repr, on a new line when it spans several; a scalar as its str (numpy=0.5)."""
-    text = repr(value) if value.ndim else str(value[()])
+def _numpy_text(value, form):
+    """TF's rule: the array's repr (or str), on a new line when it spans several; a scalar as its str."""
+    text = form(value) if value.ndim else str(value[()])
     return "\n" + text if "\n" in text else text
 
 

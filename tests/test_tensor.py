@@ -29,6 +29,14 @@ def test_repr_is_tensorflows():
     assert tf.constant(2.5).numpy() == np.float32(2.5) and np.ndim(tf.constant(2.5).numpy()) == 0
 
 
+def test_print_is_tensorflows():
+    assert str(tf.constant([[1.5, 2], [3, 4]])) == ("tf.Tensor(\n[[1.5 2. ]\n [3.  4. ]], shape=(2, 2), "
+                                                     "dtype=float32)")
+    assert str(tf.constant(2.5)) == "tf.Tensor(2.5, shape=(), dtype=float32)"
+    assert str(tf.constant([1, 2])) == "tf.Tensor([1 2], shape=(2,), dtype=int32)"
+    assert f"{tf.constant(2.5):.2f}" == "2.50"
+
+
 def test_constant_and_convert_to_tensor_dtypes():
     assert tf.constant([1, 2]).dtype == np.int32
     assert tf.constant([1.0, 2]).dtype == np.float32
