@@ -23,6 +23,7 @@ def set_num_threads(n):
 
 
 def get_num_threads():
+    """Threads the C++ core uses (set_num_threads, else OpenMP's default)."""
     return _core.get_num_threads()
 
 
