@@ -23,6 +23,8 @@ void bind_enums(py::module_& m) {
     bind_enum<Act>(m, "Act");
     bind_enum<Loss>(m, "Loss");
     bind_enum<Metric>(m, "Metric");
+    bind_enum<AucCurve>(m, "AucCurve");
+    bind_enum<AucSummation>(m, "AucSummation");
     bind_enum<Opt>(m, "Opt");
     py::enum_<Schedule>(m, "Schedule")
         .value("constant", Schedule::Constant).value("exponential_decay", Schedule::ExponentialDecay)

@@ -189,7 +189,7 @@ void bind_network(py::module_& m) {
         .def(py::init(&make_network), py::arg("layers"), py::arg("input_shapes"), py::arg("seed"),
              "layers: [(kind, [input node ids], {attrs})] in topological order; node ids 0 .. I-1 are the "
              "model inputs, I + j the output of layers[j]; the last layer's output is the model's")
-        .def("compile", [](Network& n, const LossConfig& loss, const std::vector<Metric>& metrics,
+        .def("compile", [](Network& n, const LossConfig& loss, const std::vector<MetricConfig>& metrics,
                            const OptimizerConfig& opt) {
             std::lock_guard<std::mutex> lock(n.mutex);
             n.compile(loss, metrics, opt);

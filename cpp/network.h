@@ -19,7 +19,7 @@ public:
     Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers, uint64_t seed);
 
     // Compile: loss, metrics and optimizer. Resets optimizer state and the iteration count.
-    void compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt);
+    void compile(const LossConfig& loss, const std::vector<MetricConfig>& metrics, const OptimizerConfig& opt);
     void set_learning_rate(float lr) { opt_.learning_rate = lr; }
     float current_learning_rate() const { return learning_rate_at(opt_, iterations); }
     void reseed(uint64_t seed) { rng_ = Rng(seed); }
@@ -47,7 +47,7 @@ public:
     long input_size(int k) const { return graph_.input_size(k); }
     int output_dim() const { return (int)graph_.output_size(); }
     int y_cols() const { return loss_.kind == Loss::SparseCategoricalCrossentropy ? 1 : output_dim(); }
-    int num_metrics() const { return static_cast<int>(metrics_.size()); }
+    int num_metrics() const { return metrics_.size(); }
     bool compiled() const { return compiled_; }
     const std::vector<TensorSlot>& tensors() const { return graph_.tensors(); }
     float* params() { return graph_.params(); }
@@ -65,7 +65,7 @@ private:
     void ensure_capacity(int rows);
     int inference_rows(int batch_size) const;  // rows per forward pass of evaluate and predict
     void apply_gradients();
-    void add_metrics(const float* p, const float* y, int rows, double* sums) const;
+    void add_metrics(const float* p, const float* y, int rows, MetricSet& metrics) const;
     void train_step(const float* const* xs, const float* y, const float* w, int rows);
     void point_inputs(const float* const* xs, long start);
 
@@ -74,7 +74,7 @@ private:
     int slots_ = 0;
 
     LossConfig loss_;
-    std::vector<Metric> metrics_;
+    MetricSet metrics_;  // also the running state of the current epoch's metrics
     OptimizerConfig opt_;
     bool compiled_ = false;
 
@@ -88,7 +88,7 @@ private:
     // Current epoch.
     int epoch_n_ = 0, batch_size_ = 0, batches_ = 0;
     long seen_ = 0;
-    std::vector<double> sums_;  // loss, metrics...
+    std::vector<double> sums_;  // the loss (the metrics keep their own state)
     Rng rng_;
 };
 

@@ -71,7 +71,7 @@ def table(rows, head):
 
 def name_lists():
     """The strings compile() and the layers take, from each family's one registry."""
-    metric_names = sorted(set(metrics._FIXED) | set(metrics._ACCURACY) | set(getattr(metrics, "_BY_NAME", {})))
+    metric_names = sorted(set(metrics._ACCURACY) | set(metrics._BY_NAME))
     return [
         ("activation=", sorted(activations._ACTIVATIONS)),
         ("loss=", sorted(losses._BY_NAME)),
