@@ -53,6 +53,8 @@ class Sequential(Keras2Methods):
         else:
             if not self._layers and self._input_shape is None and layer._declared_input_shape is not None:
                 self._input_shape = layer._declared_input_shape
+            elif not self._layers and self._input_shape is None and layer.built and layer.input_shape:
+                self._input_shape = tuple(layer.input_shape[1:])  # e.g. a Normalization layer after adapt()
             if any(existing is layer for existing in self._layers):
                 raise ValueError(f"Layer '{layer.name}' is already in this model")
             kept = self.get_weights() if self._net is not None else None
@@ -78,9 +80,18 @@ class Sequential(Keras2Methods):
         return layer
 
     def _can_build(self):
-        """True once the layers compute something: Sequential([Flatten(input_shape=...), Dense(...)]) is
-        built when the Dense arrives, not after the lone Flatten."""
-        return any(not isinstance(layer, Flatten) for layer in self._layers)
+        """True once the layers compute something and end in 1-D features: Sequential([Flatten(input_shape=...),
+        Dense(...)]) is built when the Dense arrives, not after the lone Flatten; [PReLU(input_shape=(3, 2)),
+        Flatten(), Dense(1)] once the Flatten has made the features 1-D."""
+        if all(isinstance(layer, Flatten) for layer in self._layers):
+            return False
+        shape = self._input_shape
+        try:
+            for layer in self._layers:
+                shape = layer.compute_output_shape(tuple(shape))
+        except ValueError:
+            return True  # the build raises the layer's own message
+        return shape is None or len(shape) == 1
 
     def _assign_prefix(self, kept):
         for var, value in zip(self.weights, kept):
@@ -164,12 +175,15 @@ class Sequential(Keras2Methods):
     def weights(self):
         return [w for layer in self._layers for w in layer.weights]
 
-    trainable_weights = weights
     variables = weights
 
     @property
+    def trainable_weights(self):
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
     def non_trainable_weights(self):
-        return []
+        return [w for layer in self._layers for w in layer.non_trainable_weights]
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]

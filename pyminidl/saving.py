@@ -286,8 +286,8 @@ def _weight_shapes(layer_list, feature_shape):
             shapes.append((shape[-1], layer.units))
             if layer.use_bias:
                 shapes.append((layer.units,))
-        elif layer._weight_names():
-            raise ValueError(f"cannot check the weights of layer type {type(layer).__name__}")
+        elif layer._weight_names():  # small layers (PReLU, Normalization): the shapes of their initial values
+            shapes += [np.shape(w) for w in layer._initial_weights()]
         shape = layer.output_shape[1:]
     return shapes
 

@@ -1,5 +1,7 @@
 """model.summary() in the classic Keras 2 table layout (65 columns, underscore rules)."""
 
+import numpy as np
+
 LINE_LENGTH = 65
 POSITIONS = (0.45, 0.85, 1.0)  # Keras 2's column ends as fractions: 29, 55, 65 of 65
 
@@ -27,7 +29,7 @@ def summary_lines(model, line_length=None, positions=None):
     if not layers:
         lines.append("=" * width)
     total = model.count_params()
-    trainable = sum(layer.count_params() for layer in layers if layer.trainable)
+    trainable = sum(int(np.prod(w.shape)) for layer in layers if layer.trainable for w in layer.trainable_weights)
     lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}", "_" * width]
     return lines

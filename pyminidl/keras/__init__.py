@@ -16,7 +16,9 @@ from pyminidl.version import VERSION as __version__
 # Dotted names importable under pyminidl.keras (and so `from pyminidl.keras.optimizers.schedules import ...`).
 _SUBMODULES = {
     "activations": activations, "backend": backend, "callbacks": callbacks, "datasets": datasets,
-    "initializers": initializers, "layers": layers, "losses": losses, "metrics": metrics, "models": models,
+    "initializers": initializers, "layers": layers, "layers.experimental": layers.experimental,
+    "layers.experimental.preprocessing": layers.experimental.preprocessing, "losses": losses, "metrics": metrics,
+    "models": models,
     "optimizers": optimizers, "optimizers.schedules": optimizers.schedules, "preprocessing": preprocessing,
     "preprocessing.sequence": preprocessing.sequence, "regularizers": regularizers, "utils": utils,
 }

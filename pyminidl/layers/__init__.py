@@ -2,8 +2,10 @@
 each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
 
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
-from pyminidl.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from pyminidl.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+from pyminidl.layers.noise import AlphaDropout, GaussianNoise
+from pyminidl.layers.preprocessing import Normalization, Rescaling
 
 
 def deserialize(config):
@@ -19,5 +21,8 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["ELU", "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU", "ReLU",
-           "Softmax", "deserialize", "serialize"]
+from pyminidl.layers import experimental  # noqa: E402  (after the classes it re-exports)
+
+__all__ = ["ELU", "Activation", "AlphaDropout", "Dense", "Dropout", "Flatten", "GaussianNoise", "Input", "InputLayer",
+           "Layer", "LeakyReLU", "Normalization", "PReLU", "ReLU", "Rescaling", "Softmax", "deserialize",
+           "experimental", "serialize"]

@@ -1,15 +1,16 @@
-"""Activation layers by class, as tutorials write them: Softmax, ReLU, LeakyReLU, ELU.
+"""Activation layers by class, as tutorials write them: Softmax, ReLU, LeakyReLU, ELU, and PReLU (trainable slope).
 
 Each is the Activation layer with one of the C++ activations (cpp/activations.cpp), configured with
 Keras' arguments and config keys; argument combinations no C++ activation computes are refused by name.
 """
 
-from pyminidl import _check, _core
+from pyminidl import _check, _core, initializers
 from pyminidl.layers.base import Layer
 from pyminidl.layers.core import Activation
+from pyminidl.layers.eager import EagerCall
 
 
-class _ActivationLayer(Activation):
+class _ActivationLayer(EagerCall, Activation):
     """Activation with a fixed C++ activation code and slope (`alpha`); subclasses keep their own config."""
 
     def __init__(self, act_name, act, alpha, **kwargs):
@@ -97,3 +98,50 @@ class ELU(_ActivationLayer):
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
+
+
+class PReLU(EagerCall, Layer):
+    """x if x >= 0 else alpha * x, with alpha a trainable weight of the input's shape (1 along `shared_axes`,
+    counted as Keras counts them: 1 is the first feature axis); computed in cpp/layers/prelu.cpp."""
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
+        self.alpha_initializer = initializers.get(alpha_initializer, "alpha_initializer")
+        for arg, value in (("alpha_regularizer", alpha_regularizer), ("alpha_constraint", alpha_constraint)):
+            if value is not None:
+                raise NotImplementedError(f"PReLU({arg}=...) is not supported by pyminidl, got {value!r}")
+        if shared_axes is not None:
+            shared_axes = [shared_axes] if isinstance(shared_axes, int) else list(shared_axes)
+            shared_axes = [_check.integer("shared_axes", a, minimum=1) for a in shared_axes]
+        self.shared_axes = shared_axes
+        super().__init__(**kwargs)
+
+    def _build(self, input_shape):
+        for a in self.shared_axes or []:
+            if a > len(input_shape):
+                raise ValueError(f"PReLU shared_axes entries must be in [1, {len(input_shape)}] for inputs of shape "
+                                 f"{(None,) + tuple(input_shape)}, got {self.shared_axes}")
+        super()._build(input_shape)
+
+    def _alpha_shape(self):
+        shape = list(self.input_shape[1:])
+        for a in self.shared_axes or []:
+            shape[a - 1] = 1
+        return tuple(shape)
+
+    def _spec(self):
+        return "prelu", ({"shared_axes": list(self.shared_axes)} if self.shared_axes else {})
+
+    def _weight_names(self):
+        return ["alpha"]
+
+    def _initial_weights(self):
+        return [self.alpha_initializer(self._alpha_shape())]
+
+    @property
+    def alpha(self):
+        return self._weights[0] if self._weights else None
+
+    def get_config(self):
+        return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "shared_axes": self.shared_axes}

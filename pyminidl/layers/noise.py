@@ -1,0 +1,39 @@
+"""The noise layers besides Dropout: GaussianNoise and AlphaDropout (training only; cpp/layers/noise.cpp)."""
+
+from pyminidl import _check
+from pyminidl.layers.base import Layer
+from pyminidl.layers.eager import EagerCall
+
+
+class GaussianNoise(EagerCall, Layer):
+    """Adds zero-centred Gaussian noise of standard deviation `stddev` while training; identity at inference."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        self.stddev = _check.number("stddev", stddev, 0.0)
+        self.seed = seed
+        super().__init__(**kwargs)
+
+    def _spec(self):
+        return "gaussian_noise", {"stddev": self.stddev}
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+class AlphaDropout(EagerCall, Layer):
+    """Dropout that keeps SELU's mean and variance: dropped inputs take SELU's negative saturation value, then
+    an affine map restores the statistics (Keras' formula); identity at inference."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        self.rate = _check.number("rate", rate, 0.0, 1.0, high_open=True)
+        if noise_shape is not None:
+            raise NotImplementedError(f"AlphaDropout(noise_shape=...) is not supported by pyminidl, got "
+                                      f"{noise_shape!r}")
+        self.noise_shape, self.seed = noise_shape, seed
+        super().__init__(**kwargs)
+
+    def _spec(self):
+        return "alpha_dropout", {"rate": self.rate}
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
