@@ -10,7 +10,7 @@ from pyminidl import nn, optimizers, preprocessing, random, regularizers, utils,
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Sequential
-from pyminidl.tensor import Tensor, argmax, constant, convert_to_tensor, reduce_mean, reduce_sum
+from pyminidl.tensor import Tensor, argmax, constant, convert_to_tensor, linspace, reduce_mean, reduce_sum
 from pyminidl.utils import set_random_seed
 
 __version__ = version.VERSION
@@ -32,5 +32,5 @@ from pyminidl import keras  # noqa: E402
 
 __all__ = ["Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "datasets", "initializers",
            "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing", "random",
-           "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "reduce_mean",
+           "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace", "reduce_mean",
            "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]

@@ -1,5 +1,5 @@
 """What `model(x)` returns, and the few tf.* helpers beginner tutorials apply to it (`tf.argmax`,
-`tf.reduce_mean`, `tf.constant`, `tf.convert_to_tensor`).
+`tf.reduce_mean`, `tf.constant`, `tf.convert_to_tensor`, `tf.linspace`).
 
 Not a tensor library: a Tensor is a NumPy array with TensorFlow's `.numpy()` and repr, so results print
 as TF prints them and mix freely with NumPy. There is no autodiff from Python; training runs in C++.
@@ -94,4 +94,16 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
                             else np.int32))
 
 
-__all__ = ["Tensor", "argmax", "constant", "convert_to_tensor", "reduce_mean", "reduce_sum"]
+def linspace(start, stop, num, name=None, axis=0):
+    """tf.linspace: `num` evenly spaced values from start to stop inclusive, float32 for Python numbers
+    (TF's regression tutorial plots predictions over tf.linspace(0.0, 250, 251))."""
+    if axis != 0:
+        raise NotImplementedError(f"linspace(axis=...) other than 0 is not supported, got {axis!r}")
+    num = int(np.asarray(num))
+    if num < 0:
+        raise ValueError(f"linspace: num must be >= 0, got {num}")
+    dtype = np.result_type(_python_dtype(start), _python_dtype(stop), np.float32)
+    return as_tensor(np.linspace(np.asarray(start, np.float64), np.asarray(stop, np.float64), num).astype(dtype))
+
+
+__all__ = ["Tensor", "argmax", "constant", "convert_to_tensor", "linspace", "reduce_mean", "reduce_sum"]
