@@ -59,12 +59,14 @@ double mean_metric_sum(const MetricConfig& cfg, const MetricBatch& b) {
         double s = 0.0;
         switch (m) {
             case Metric::MAPE:  // 100 * mean |y - p| / max(|y|, eps)
-                for (int c = 0; c < cols; ++c) s += std::fabs((double)yr[c] - pr[c]) / std::max(std::fabs((double)yr[c]), kEps);
+                for (int c = 0; c < cols; ++c)
+                    s += std::fabs((double)yr[c] - pr[c]) / std::max(std::fabs((double)yr[c]), kEps);
                 total += 100.0 * s / cols;
                 break;
             case Metric::MSLE:  // mean (log(max(p, eps) + 1) - log(max(y, eps) + 1))^2
                 for (int c = 0; c < cols; ++c) {
-                    const double d = std::log1p(std::max((double)pr[c], kEps)) - std::log1p(std::max((double)yr[c], kEps));
+                    const double d =
+                        std::log1p(std::max((double)pr[c], kEps)) - std::log1p(std::max((double)yr[c], kEps));
                     s += d * d;
                 }
                 total += s / cols;

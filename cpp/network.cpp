@@ -128,14 +128,45 @@ void Network::add_metrics(const float* p, const float* y, int rows, MetricSet& m
     metrics.update(b);
 }
 
+void Network::set_weight_rules(std::vector<WeightRule> rules) {
+    const std::vector<TensorSlot>& t = tensors();
+    for (const WeightRule& r : rules) {
+        if (r.tensor < 0 || r.tensor >= (int)t.size() || !t[r.tensor].trainable)
+            throw std::invalid_argument("weight rule: tensor " + std::to_string(r.tensor) +
+                                        " is not a trainable tensor of this network");
+        check_weight_rule(r, t[r.tensor].shape);
+    }
+    rules_ = std::move(rules);
+}
+
+double Network::weight_penalty_total() {
+    double total = 0.0;
+    for (const WeightRule& r : rules_) {
+        const TensorSlot& t = tensors()[r.tensor];
+        total += weight_penalty(r, params() + t.offset, t.size);
+    }
+    return total;
+}
+
 void Network::train_step(const float* const* xs, const float* y, const float* w, int rows) {
     const float* p = graph_.forward(xs, rows, true, rng_);
     const ActInfo out = graph_.output_activation();
+    // Keras' training loss is the compiled loss plus the weights' penalties (at the weights of this step),
+    // logged per sample like the loss.
+    if (!rules_.empty()) sums_[0] += weight_penalty_total() * rows;
     sums_[0] += loss_batch(loss_, out.act, out.alpha, out.z, p, y, w, rows, output_dim(), 1.0f / rows,
                            graph_.output_grad());
     add_metrics(p, y, rows, metrics_);  // before the update, as Keras logs them
     graph_.backward(rows);
+    for (const WeightRule& r : rules_) {  // the penalties' gradients join the loss's, before any clipping
+        const TensorSlot& t = tensors()[r.tensor];
+        add_penalty_gradient(r, params() + t.offset, grads() + t.offset, t.size);
+    }
     apply_gradients();
+    for (const WeightRule& r : rules_) {  // constraints after every update, as Keras
+        const TensorSlot& t = tensors()[r.tensor];
+        apply_constraint(r, params() + t.offset, t.shape);
+    }
     seen_ += rows;
 }
 
@@ -249,7 +280,7 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
         add_metrics(p, y + (long)start * yc, rows, metrics);
     }
     std::vector<double> out(1 + metrics.size());
-    out[0] = loss_sum / n;
+    out[0] = loss_sum / n + (rules_.empty() ? 0.0 : weight_penalty_total());
     metrics.results(n, out.data() + 1);
     return out;
 }

@@ -11,6 +11,7 @@
 #include "losses.h"
 #include "metrics.h"
 #include "optimizers.h"
+#include "weight_rules.h"
 
 namespace pmdl {
 
@@ -20,6 +21,9 @@ public:
 
     // Compile: loss, metrics and optimizer. Resets optimizer state and the iteration count.
     void compile(const LossConfig& loss, const std::vector<MetricConfig>& metrics, const OptimizerConfig& opt);
+    // Penalties and constraints of parameter tensors (checked; replaces any set before).
+    void set_weight_rules(std::vector<WeightRule> rules);
+    double weight_penalty_total();  // the sum of the penalties at the current weights
     void set_learning_rate(float lr) { opt_.learning_rate = lr; }
     float current_learning_rate() const { return learning_rate_at(opt_, iterations); }
     void reseed(uint64_t seed) { rng_ = Rng(seed); }
@@ -73,6 +77,7 @@ private:
     Floats state_[3];
     int slots_ = 0;
 
+    std::vector<WeightRule> rules_;
     LossConfig loss_;
     MetricSet metrics_;  // also the running state of the current epoch's metrics
     OptimizerConfig opt_;

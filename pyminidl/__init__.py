@@ -5,7 +5,7 @@
 """
 
 from pyminidl import _core
-from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
+from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
 from pyminidl import nn, optimizers, preprocessing, random, regularizers, utils, version
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
@@ -30,7 +30,7 @@ def get_num_threads():
 from pyminidl import models  # noqa: E402  (after Sequential, so `pyminidl.models` is the module)
 from pyminidl import keras  # noqa: E402
 
-__all__ = ["Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "datasets", "initializers",
-           "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing", "random",
-           "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace", "reduce_mean",
+__all__ = ["Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "constraints", "datasets",
+           "initializers", "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing",
+           "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace", "reduce_mean",
            "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]

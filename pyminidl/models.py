@@ -9,6 +9,7 @@ import numpy as np
 from pyminidl import _check, _core, callbacks as callbacks_module, data, data_adapters, losses
 from pyminidl import metrics as metrics_module, optimizers, progress
 from pyminidl.backend import unique_name
+from pyminidl.constraints import weight_rule
 from pyminidl.keras2_methods import Keras2Methods
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
@@ -147,12 +148,17 @@ class Sequential(Keras2Methods):
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
         self._net = _core.Network(specs, [self._input_shape], seed)
         views = self._net.weights()
+        rules, first = [], 0
         for layer in self._layers:
             count = len(layer._weight_names())
             layer._attach(views[:count], self.name)
             for var, value in zip(layer.weights, layer._initial_weights()):
                 var.assign(value)
             views = views[count:]
+            rules += [weight_rule(first + k, reg, con) for k, reg, con in layer._weight_rules()]
+            first += count
+        if rules:
+            self._net.set_weight_rules(rules)
         if self.compiled:
             self._configure()
 
@@ -187,6 +193,13 @@ class Sequential(Keras2Methods):
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]
+
+    @property
+    def losses(self):
+        """The weight penalties at the current weights, one scalar Tensor per regularized weight (Keras'
+        model.losses); training adds their sum to the loss."""
+        return [reg(var.numpy()) for layer in self._layers for k, reg, _ in layer._weight_rules()
+                if reg is not None for var in [layer.weights[k]]]
 
     def set_weights(self, weights):
         _set_weights(self.weights, weights, f"Model {self.name}")

@@ -22,7 +22,7 @@ MODULES = [
     ("tf.keras.metrics", pyminidl.metrics), ("tf.keras.activations", pyminidl.activations),
     ("tf.keras.initializers", pyminidl.initializers), ("tf.keras.callbacks", pyminidl.callbacks),
     ("tf.keras.utils", pyminidl.utils), ("tf.keras.datasets", pyminidl.datasets),
-    ("tf.keras.regularizers", pyminidl.regularizers), ("tf.keras.preprocessing.sequence",
+    ("tf.keras.regularizers", pyminidl.regularizers), ("tf.keras.constraints", pyminidl.constraints), ("tf.keras.preprocessing.sequence",
                                                        pyminidl.preprocessing.sequence),
     ("tf.keras.backend", pyminidl.backend), ("tf.nn", pyminidl.nn), ("tf.random", pyminidl.random),
     ("tf.version", pyminidl.version),

@@ -84,6 +84,6 @@ def test_pad_sequences_matches_keras():  # KERAS_REFERENCE §15
 
 
 def test_refused_names_import_and_say_why():
-    from pyminidl.keras.regularizers import l2
-    with pytest.raises(NotImplementedError, match="l2 is not supported by pyminidl: .*Dropout"):
-        l2(0.001)
+    from pyminidl.keras.callbacks import TensorBoard
+    with pytest.raises(NotImplementedError, match="TensorBoard is not supported by pyminidl: .*CSVLogger"):
+        TensorBoard(log_dir="logs")

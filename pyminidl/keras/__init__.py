@@ -7,19 +7,19 @@ sys.modules), so `tf.keras.layers.Dense is pyminidl.layers.Dense` and there is n
 
 import sys as _sys
 
-from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models
-from pyminidl import optimizers, preprocessing, regularizers, utils
+from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
+from pyminidl import models, optimizers, preprocessing, regularizers, utils
 from pyminidl.layers import Input
 from pyminidl.models import Sequential
 from pyminidl.version import VERSION as __version__
 
 # Dotted names importable under pyminidl.keras (and so `from pyminidl.keras.optimizers.schedules import ...`).
 _SUBMODULES = {
-    "activations": activations, "backend": backend, "callbacks": callbacks, "datasets": datasets,
-    "initializers": initializers, "layers": layers, "layers.experimental": layers.experimental,
+    "activations": activations, "backend": backend, "callbacks": callbacks, "constraints": constraints,
+    "datasets": datasets, "initializers": initializers, "layers": layers, "layers.experimental": layers.experimental,
     "layers.experimental.preprocessing": layers.experimental.preprocessing, "losses": losses, "metrics": metrics,
-    "models": models,
-    "optimizers": optimizers, "optimizers.schedules": optimizers.schedules, "preprocessing": preprocessing,
+    "models": models, "optimizers": optimizers, "optimizers.schedules": optimizers.schedules,
+    "preprocessing": preprocessing,
     "preprocessing.sequence": preprocessing.sequence, "regularizers": regularizers, "utils": utils,
 }
 for _name, _module in _SUBMODULES.items():

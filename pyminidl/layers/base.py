@@ -52,6 +52,10 @@ class Layer:
     def _initial_weights(self):
         return []
 
+    def _weight_rules(self):
+        """[(weight index, regularizer or None, constraint or None)]: penalties and constraints (Dense's)."""
+        return []
+
     def _attach(self, views, model_name):
         self._weights = [Variable(v, f"{self.name}/{w}:0", f"{model_name}/{self.name}/{w}")
                          for v, w in zip(views, self._weight_names())]

@@ -74,7 +74,8 @@ class Normalization(EagerCall, Layer):
         stats = tuple(input_shape[a - 1] for a in keep)
         if self._adapted is not None and self._adapted[0].shape != stats:
             raise ValueError(f"Normalization layer '{self.name}' was adapted to data with statistics of shape "
-                             f"{self._adapted[0].shape}, but is built for inputs of shape {(None,) + tuple(input_shape)}")
+                             f"{self._adapted[0].shape}, but is built for inputs of shape "
+                             f"{(None,) + tuple(input_shape)}")
         self._keep = keep
         super()._build(input_shape)
 
