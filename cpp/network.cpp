@@ -47,6 +47,8 @@ void gather(const float* src, long cols, const int* idx, int rows, float* dst) {
 
 Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers, uint64_t seed)
     : graph_(std::move(input_shapes), std::move(layers)), rng_(seed) {
+    for (int j = 0; j < graph_.num_layers(); ++j)
+        if (auto* a = dynamic_cast<const ActivityRegularization*>(&graph_.layer(j))) activity_.push_back(a);
     for (auto& s : state_) s.assign(num_trainable(), 0.0f);  // three slots cover every rule; views never dangle
     xb_.resize(num_inputs());
     xp_.resize(num_inputs());
@@ -139,6 +141,12 @@ void Network::set_weight_rules(std::vector<WeightRule> rules) {
     rules_ = std::move(rules);
 }
 
+double Network::activity_penalty() const {
+    double total = 0.0;
+    for (const ActivityRegularization* a : activity_) total += a->penalty();
+    return total;
+}
+
 double Network::weight_penalty_total() {
     double total = 0.0;
     for (const WeightRule& r : rules_) {
@@ -154,6 +162,7 @@ void Network::train_step(const float* const* xs, const float* y, const float* w,
     // Keras' training loss is the compiled loss plus the weights' penalties (at the weights of this step),
     // logged per sample like the loss.
     if (!rules_.empty()) sums_[0] += weight_penalty_total() * rows;
+    if (!activity_.empty()) sums_[0] += activity_penalty() * rows;  // Keras: the batch's, over its rows
     sums_[0] += loss_batch(loss_, out.act, out.alpha, out.z, p, y, w, rows, output_dim(), 1.0f / rows,
                            graph_.output_grad());
     add_metrics(p, y, rows, metrics_);  // before the update, as Keras logs them
@@ -275,6 +284,7 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         const ActInfo out = graph_.output_activation();
+        loss_sum += activity_penalty() * rows;  // the activity penalties are of each batch, as in training
         loss_sum += loss_batch(loss_, out.act, out.alpha, out.z, p, y + (long)start * yc, w ? w + start : nullptr,
                                rows, output_dim(), 1.0f, nullptr);
         add_metrics(p, y + (long)start * yc, rows, metrics);

@@ -8,6 +8,7 @@
 #include "activations.h"
 #include "aligned.h"
 #include "graph.h"
+#include "layers/activity_regularization.h"
 #include "losses.h"
 #include "metrics.h"
 #include "optimizers.h"
@@ -78,6 +79,8 @@ private:
     int slots_ = 0;
 
     std::vector<WeightRule> rules_;
+    std::vector<const ActivityRegularization*> activity_;  // the graph's activity penalties
+    double activity_penalty() const;  // theirs for the last forward, summed (each already per row)
     LossConfig loss_;
     MetricSet metrics_;  // also the running state of the current epoch's metrics
     OptimizerConfig opt_;

@@ -32,5 +32,5 @@ from pyminidl import keras  # noqa: E402
 
 __all__ = ["Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "constraints", "datasets",
            "initializers", "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing",
-           "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace", "reduce_mean",
-           "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]
+           "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace",
+           "reduce_mean", "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads", "__version__"]

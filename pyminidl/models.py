@@ -143,6 +143,9 @@ class Sequential(Keras2Methods):
             spec = layer._spec()
             if spec is not None:
                 specs.append((spec[0], [len(specs)], spec[1]))
+            if layer.activity_regularizer is not None:  # penalises the layer's output (cpp/layers/activity_...)
+                reg = layer.activity_regularizer
+                specs.append(("activity_regularization", [len(specs)], {"l1": reg.l1, "l2": reg.l2}))
         if all(kind == "flatten" for kind, _, _ in specs) or len(self.output_shape) != 2:
             raise ValueError("A Sequential model here needs at least one Dense layer and 1-D outputs")
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))

@@ -93,8 +93,8 @@ def test_names_and_defaults_as_keras_3():
         regularizers.get("l1_l2")
     with pytest.raises(ValueError, match="l2"):
         regularizers.l2(-1.0)
-    with pytest.raises(NotImplementedError, match="activity_regularizer"):
-        Dense(2, activity_regularizer="l2")
+    with pytest.raises(ValueError, match="activity_regularizer: Could not interpret"):
+        Dense(2, activity_regularizer="l3")
     from pyminidl.keras.constraints import max_norm
     assert max_norm is constraints.MaxNorm
 
@@ -151,3 +151,46 @@ def test_core_checks_the_rules_it_gets():
         net.set_weight_rules([(0, 0.0, 0.0, 1, 2.0, 0.0, 1.0, 2)])
     with pytest.raises(ValueError, match="finite and >= 0"):
         net.set_weight_rules([(0, -1.0, 0.0, 0, 2.0, 0.0, 1.0, 0)])
+
+
+# --- activity_regularizer ---------------------------------------------------------------------------------
+
+def test_activity_penalty_in_loss_per_batch_size():
+    """Keras: activity_regularizer(outputs) / batch size per batch, so the epoch's loss is the mean loss plus
+    the penalty of all outputs over the sample count, whatever the batch size."""
+    model = _model(activity_regularizer=regularizers.l2(0.1))
+    model.compile(optimizer=SGD(0.0), loss="mse", metrics=["mse"])
+    k, b = (w.astype(np.float64) for w in model.get_weights())
+    out = X.astype(np.float64) @ k + b
+    want = np.mean((out - Y) ** 2) + 0.1 * (out ** 2).sum() / len(X)
+    for batch_size in (16, 4):
+        logs = model.fit(X, Y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0).history
+        assert logs["loss"][0] == pytest.approx(want, rel=1e-6)
+        assert logs["mse"][0] == pytest.approx(np.mean((out - Y) ** 2), rel=1e-6)  # metrics exclude it
+    assert model.evaluate(X, Y, verbose=0)[0] == pytest.approx(want, rel=1e-6)
+
+
+def test_activity_penalty_gradient_through_an_activation():
+    lr = 0.05
+    model = Sequential([Dense(5, activation="tanh", input_shape=(4,),
+                              activity_regularizer=regularizers.l1_l2(0.02, 0.3)), Dense(3)])
+    model.compile(optimizer=SGD(lr), loss="mse")
+    k0, b0, k1, b1 = (w.astype(np.float64) for w in model.get_weights())
+
+    def total(k):
+        h = np.tanh(X.astype(np.float64) @ k + b0)
+        return np.mean((h @ k1 + b1 - Y) ** 2) + (0.02 * np.abs(h).sum() + 0.3 * (h ** 2).sum()) / len(X)
+
+    model.fit(X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    step = (k0 - model.get_weights()[0].astype(np.float64)) / lr
+    np.testing.assert_allclose(step, gradient(total, k0), rtol=2e-4, atol=2e-5)
+
+
+def test_activity_regularization_layer():
+    from pyminidl.keras.layers import ActivityRegularization
+    model = Sequential([Dense(3, input_shape=(4,), bias_initializer="ones"), ActivityRegularization(l1=0.5)])
+    model.compile(optimizer=SGD(0.0), loss="mse")
+    out = model.predict(X).astype(np.float64)
+    want = np.mean((out - Y) ** 2) + 0.5 * np.abs(out).sum() / len(X)
+    assert model.evaluate(X, Y, verbose=0) == pytest.approx(want, rel=1e-6)
+    assert ActivityRegularization(l2=0.2).get_config()["l2"] == 0.2

@@ -4,7 +4,7 @@ each class registers itself by name (base.REGISTRY) for deserialize() and the mo
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
 from pyminidl.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
-from pyminidl.layers.noise import AlphaDropout, GaussianNoise
+from pyminidl.layers.noise import ActivityRegularization, AlphaDropout, GaussianNoise
 from pyminidl.layers.preprocessing import Normalization, Rescaling
 
 
@@ -23,6 +23,6 @@ def serialize(layer):
 
 from pyminidl.layers import experimental  # noqa: E402  (after the classes it re-exports)
 
-__all__ = ["ELU", "Activation", "AlphaDropout", "Dense", "Dropout", "Flatten", "GaussianNoise", "Input", "InputLayer",
-           "Layer", "LeakyReLU", "Normalization", "PReLU", "ReLU", "Rescaling", "Softmax", "deserialize",
-           "experimental", "serialize"]
+__all__ = ["ELU", "Activation", "ActivityRegularization", "AlphaDropout", "Dense", "Dropout", "Flatten",
+           "GaussianNoise", "Input", "InputLayer", "Layer", "LeakyReLU", "Normalization", "PReLU", "ReLU", "Rescaling",
+           "Softmax", "deserialize", "experimental", "serialize"]

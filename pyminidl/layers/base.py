@@ -52,6 +52,8 @@ class Layer:
     def _initial_weights(self):
         return []
 
+    activity_regularizer = None  # a penalty of the layer's output (Dense's argument): a C++ layer after it
+
     def _weight_rules(self):
         """[(weight index, regularizer or None, constraint or None)]: penalties and constraints (Dense's)."""
         return []

@@ -41,10 +41,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
         self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
         self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
-        if activity_regularizer is not None:
-            raise NotImplementedError(f"Dense(activity_regularizer=...) is not supported by pyminidl, got "
-                                      f"{activity_regularizer!r}: penalise the weights instead "
-                                      "(kernel_regularizer=regularizers.l2(...))")
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
         super().__init__(**kwargs)
 
     @property
@@ -92,6 +89,7 @@ class Dense(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint)}
 

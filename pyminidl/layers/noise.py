@@ -1,4 +1,5 @@
-"""The noise layers besides Dropout: GaussianNoise and AlphaDropout (training only; cpp/layers/noise.cpp)."""
+"""The regularization layers besides Dropout: GaussianNoise and AlphaDropout (training only;
+cpp/layers/noise.cpp), ActivityRegularization (cpp/layers/activity_regularization.cpp)."""
 
 from pyminidl import _check
 from pyminidl.layers.base import Layer
@@ -37,3 +38,18 @@ class AlphaDropout(EagerCall, Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+
+
+class ActivityRegularization(EagerCall, Layer):
+    """Identity that adds (l1 * sum|x| + l2 * sum x^2) / batch size of its input to the training loss (the same
+    C++ layer that Dense(activity_regularizer=...) places after the Dense)."""
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        self.l1, self.l2 = _check.number("l1", l1, 0.0), _check.number("l2", l2, 0.0)
+        super().__init__(**kwargs)
+
+    def _spec(self):
+        return "activity_regularization", {"l1": self.l1, "l2": self.l2}
+
+    def get_config(self):
+        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
