@@ -87,3 +87,21 @@ def test_refused_names_import_and_say_why():
     from pyminidl.keras.callbacks import TensorBoard
     with pytest.raises(NotImplementedError, match="TensorBoard is not supported by pyminidl: .*CSVLogger"):
         TensorBoard(log_dir="logs")
+
+
+def test_every_submodule_imports_under_keras_as_the_same_object():
+    """pyminidl.keras.X.Y is pyminidl.X.Y for the package's own files too (one module, one class per name)."""
+    import importlib
+    import pkgutil
+    import pyminidl
+    for info in pkgutil.walk_packages(pyminidl.__path__, "pyminidl."):
+        name = info.name
+        if name.startswith(("pyminidl.keras", "pyminidl._")) or "._" in name:
+            continue
+        real = importlib.import_module(name)
+        alias = importlib.import_module("pyminidl.keras." + name[len("pyminidl."):])
+        assert alias is real and real.__spec__.name == name
+    from pyminidl.keras.callbacks.checkpoint import ModelCheckpoint
+    assert ModelCheckpoint is pyminidl.callbacks.ModelCheckpoint
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("pyminidl.keras.no_such_module")

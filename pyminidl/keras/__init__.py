@@ -7,6 +7,8 @@ sys.modules), so `tf.keras.layers.Dense is pyminidl.layers.Dense` and there is n
 
 import sys as _sys
 
+from pyminidl import _keras_alias
+
 from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
 from pyminidl import models, optimizers, preprocessing, regularizers, utils
 from pyminidl.layers import Input
@@ -25,6 +27,7 @@ _SUBMODULES = {
 for _name, _module in _SUBMODULES.items():
     _sys.modules[f"{__name__}.{_name}"] = _module
 del _name, _module
+_keras_alias.install()  # and every other pyminidl.X.Y as pyminidl.keras.X.Y (pyminidl.keras.callbacks.checkpoint)
 
 __all__ = ["Input", "Sequential", "__version__"] + [name for name in _SUBMODULES if "." not in name]
 
