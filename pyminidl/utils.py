@@ -5,6 +5,7 @@ import random
 import numpy as np
 
 from pyminidl import _check
+from pyminidl.data_adapters import PyDataset, Sequence  # noqa: F401  (keras.utils.Sequence)
 from pyminidl.preprocessing.sequence import pad_sequences  # noqa: F401  (keras.utils.pad_sequences)
 
 

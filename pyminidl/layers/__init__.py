@@ -2,6 +2,7 @@
 each class registers itself by name (base.REGISTRY) for deserialize() and the model files."""
 
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
+from pyminidl.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
 from pyminidl.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                                    concatenate, maximum, minimum, multiply, subtract)
@@ -14,6 +15,8 @@ from pyminidl.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool
                                      GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                                      GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
                                      MaxPooling1D, MaxPooling2D)
+from pyminidl.layers.noise import ActivityRegularization, AlphaDropout, GaussianNoise
+from pyminidl.layers.preprocessing import Normalization, Rescaling
 
 
 def deserialize(config):
@@ -29,11 +32,14 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-__all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-           "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense",
-           "Dropout", "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor", "Layer", "MaxPool1D", "MaxPool2D",
-           "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling2D",
-           "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply",
-           "serialize", "subtract"]
+from pyminidl.layers import experimental  # noqa: E402  (after the classes it re-exports)
+
+__all__ = ["ELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average", "AveragePooling1D",
+           "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
+           "Convolution1D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GaussianNoise",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+           "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor", "Layer",
+           "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply",
+           "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract", "UpSampling2D",
+           "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "experimental", "maximum", "minimum",
+           "multiply", "serialize", "subtract"]
