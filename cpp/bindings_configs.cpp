@@ -1,6 +1,7 @@
-// pybind11 glue: the plain configuration structs Python fills (loss, optimizer, layer spec).
+// pybind11 glue: the plain configuration structs Python fills (loss, metric, optimizer).
 #include "bindings_common.h"
 #include "losses.h"
+#include "metrics.h"
 #include "optimizers.h"
 
 namespace pmdl::bind {
@@ -11,6 +12,18 @@ void bind_configs(py::module_& m) {
         .def_readwrite("kind", &LossConfig::kind)
         .def_readwrite("from_logits", &LossConfig::from_logits)
         .def_readwrite("huber_delta", &LossConfig::huber_delta);
+
+    py::class_<MetricConfig>(m, "MetricConfig")
+        .def(py::init<>())
+        .def(py::init<Metric>())
+        .def_readwrite("kind", &MetricConfig::kind)
+        .def_readwrite("threshold", &MetricConfig::threshold)
+        .def_readwrite("k", &MetricConfig::k)
+        .def_readwrite("num_thresholds", &MetricConfig::num_thresholds)
+        .def_readwrite("curve", &MetricConfig::curve)
+        .def_readwrite("summation", &MetricConfig::summation)
+        .def_readwrite("from_logits", &MetricConfig::from_logits);
+    py::implicitly_convertible<Metric, MetricConfig>();
 
     py::class_<OptimizerConfig>(m, "OptimizerConfig")
         .def(py::init<>())

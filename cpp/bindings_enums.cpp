@@ -5,6 +5,7 @@
 #include "losses.h"
 #include "metrics.h"
 #include "optimizers.h"
+#include "weight_rules.h"
 
 namespace pmdl::bind {
 
@@ -23,6 +24,9 @@ void bind_enums(py::module_& m) {
     bind_enum<Act>(m, "Act");
     bind_enum<Loss>(m, "Loss");
     bind_enum<Metric>(m, "Metric");
+    bind_enum<AucCurve>(m, "AucCurve");
+    bind_enum<AucSummation>(m, "AucSummation");
+    bind_enum<Constraint>(m, "Constraint");
     bind_enum<Opt>(m, "Opt");
     py::enum_<Schedule>(m, "Schedule")
         .value("constant", Schedule::Constant).value("exponential_decay", Schedule::ExponentialDecay)

@@ -99,9 +99,27 @@ void bind_kernels(py::module_& m) {
        py::arg("w") = py::none(), py::arg("scale") = 1.0f);
     m.def("metric_batch", [](Metric metric, FloatArray p, FloatArray y) {
         check_2d(p, "p", -1, -1);
-        check_2d(y, "y", p.shape(0), metric == Metric::SparseCategoricalAccuracy ? 1 : p.shape(1));
+        check_2d(y, "y", p.shape(0), metric_takes_labels(metric) ? 1 : p.shape(1));
         return metric_batch(metric, p.data(), y.data(), (int)p.shape(0), (int)p.shape(1), 0.5f);
     }, py::arg("metric"), py::arg("p"), py::arg("y"));
+    // One metric's value over one batch, as an epoch of that single batch would log it (test hook; also
+    // what a metric object's update_state/result compute in Python).
+    m.def("metric_value", [](const MetricConfig& cfg, FloatArray p, FloatArray y, std::optional<FloatArray> z,
+                             Act act, float alpha) {
+        check_2d(p, "p", -1, -1);
+        check_2d(y, "y", p.shape(0), metric_takes_labels(cfg.kind) ? 1 : p.shape(1));
+        if (z) check_2d(*z, "z", p.shape(0), p.shape(1));
+        check_enum(act, "activation");
+        MetricSet set({cfg});
+        MetricBatch b;
+        b.p = p.data(), b.y = y.data(), b.z = z ? z->data() : nullptr, b.act = act, b.alpha = alpha;
+        b.rows = (int)p.shape(0), b.cols = (int)p.shape(1);
+        set.update(b);
+        double out = 0.0;
+        set.results(static_cast<double>(b.rows), &out);
+        return out;
+    }, py::arg("config"), py::arg("p"), py::arg("y"), py::arg("z") = py::none(), py::arg("act") = Act::Linear,
+       py::arg("alpha") = 0.0f);
 }
 
 }  // namespace pmdl::bind

@@ -189,11 +189,32 @@ void bind_network(py::module_& m) {
         .def(py::init(&make_network), py::arg("layers"), py::arg("input_shapes"), py::arg("seed"),
              "layers: [(kind, [input node ids], {attrs})] in topological order; node ids 0 .. I-1 are the "
              "model inputs, I + j the output of layers[j]; the last layer's output is the model's")
-        .def("compile", [](Network& n, const LossConfig& loss, const std::vector<Metric>& metrics,
+        .def("compile", [](Network& n, const LossConfig& loss, const std::vector<MetricConfig>& metrics,
                            const OptimizerConfig& opt) {
             std::lock_guard<std::mutex> lock(n.mutex);
             n.compile(loss, metrics, opt);
         }, py::arg("loss"), py::arg("metrics"), py::arg("optimizer"))
+        .def("set_weight_rules", [](Network& n, const std::vector<py::tuple>& rules) {
+            std::vector<WeightRule> out;
+            for (const py::tuple& t : rules) {
+                if (t.size() != 8)
+                    throw py::value_error("weight rules are (tensor, l1, l2, constraint, max_value, min_value, rate, "
+                                          "axis) tuples, got " + py::repr(t).cast<std::string>());
+                WeightRule r;
+                r.tensor = t[0].cast<int>(), r.l1 = t[1].cast<float>(), r.l2 = t[2].cast<float>();
+                r.constraint = static_cast<Constraint>(t[3].cast<int>());
+                r.max_value = t[4].cast<float>(), r.min_value = t[5].cast<float>(), r.rate = t[6].cast<float>();
+                r.axis = t[7].cast<int>();
+                out.push_back(r);
+            }
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.set_weight_rules(std::move(out));
+        }, py::arg("rules"), "[(tensor, l1, l2, constraint code, max_value, min_value, rate, axis)]: penalties "
+           "and constraints of trainable tensors (see cpp/weight_rules.h)")
+        .def("weight_penalty", [](Network& n) {
+            std::lock_guard<std::mutex> lock(n.mutex);
+            return n.weight_penalty_total();
+        }, "the sum of the weight penalties at the current weights")
         .def("set_learning_rate", &Network::set_learning_rate)
         .def("current_learning_rate", &Network::current_learning_rate)
         .def("reseed", &Network::reseed)

@@ -41,17 +41,27 @@ Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers,
     : graph_(std::move(input_shapes), std::move(layers)), optimizer_(graph_.num_trainable()), rng_(seed) {
     for (const TensorSlot& t : tensors())
         if (t.trainable) trainable_.push_back({t.offset, t.size});
+    for (int j = 0; j < graph_.num_layers(); ++j)
+        if (auto* a = dynamic_cast<const ActivityRegularization*>(&graph_.layer(j))) activity_.push_back(a);
     xb_.resize(num_inputs());
     xp_.resize(num_inputs());
     ensure_capacity(32);
 }
 
-void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt) {
+void Network::compile(const LossConfig& loss, const std::vector<MetricConfig>& metrics, const OptimizerConfig& opt) {
     if (loss.kind == Loss::SparseCategoricalCrossentropy && output_dim() < 2)
         throw std::invalid_argument("sparse categorical cross-entropy needs at least 2 outputs");
+    MetricSet metric_set(metrics);  // throws for an unknown metric or setting
+    const bool labels = loss.kind == Loss::SparseCategoricalCrossentropy;  // y holds class indices
+    for (const MetricConfig& m : metrics)
+        if (metric_takes_labels(m.kind) != labels)
+            throw std::invalid_argument(std::string("metric ") + EnumList<Metric>::name(static_cast<int>(m.kind)) +
+                                        (labels ? " needs targets of the output's width, but the loss takes class "
+                                                  "indices" : " needs class indices, but the loss takes targets of "
+                                                  "the output's width"));
     optimizer_.configure(opt);  // validates everything before changing anything; resets its state
     loss_ = loss;
-    metrics_ = metrics;
+    metrics_ = std::move(metric_set);
     compiled_ = true;
 }
 
@@ -64,19 +74,59 @@ void Network::ensure_capacity(int rows) {
     wb_.resize(rows);
 }
 
-void Network::add_metrics(const float* p, const float* y, int rows, double* sums) const {
-    for (size_t m = 0; m < metrics_.size(); ++m)
-        sums[m] += metric_batch(metrics_[m], p, y, rows, output_dim(), 0.5f);
+void Network::add_metrics(const float* p, const float* y, int rows, MetricSet& metrics) const {
+    const ActInfo out = graph_.output_activation();  // the crossentropy metrics recover logits from it
+    MetricBatch b;
+    b.p = p, b.y = y, b.z = out.z, b.act = out.act, b.alpha = out.alpha, b.rows = rows, b.cols = output_dim();
+    metrics.update(b);
+}
+
+void Network::set_weight_rules(std::vector<WeightRule> rules) {
+    const std::vector<TensorSlot>& t = tensors();
+    for (const WeightRule& r : rules) {
+        if (r.tensor < 0 || r.tensor >= (int)t.size() || !t[r.tensor].trainable)
+            throw std::invalid_argument("weight rule: tensor " + std::to_string(r.tensor) +
+                                        " is not a trainable tensor of this network");
+        check_weight_rule(r, t[r.tensor].shape);
+    }
+    rules_ = std::move(rules);
+}
+
+double Network::activity_penalty() const {
+    double total = 0.0;
+    for (const ActivityRegularization* a : activity_) total += a->penalty();
+    return total;
+}
+
+double Network::weight_penalty_total() {
+    double total = 0.0;
+    for (const WeightRule& r : rules_) {
+        const TensorSlot& t = tensors()[r.tensor];
+        total += weight_penalty(r, params() + t.offset, t.size);
+    }
+    return total;
 }
 
 void Network::train_step(const float* const* xs, const float* y, const float* w, int rows) {
     const float* p = graph_.forward(xs, rows, true, rng_);
     const ActInfo out = graph_.output_activation();
+    // Keras' training loss is the compiled loss plus the weights' penalties (at the weights of this step),
+    // logged per sample like the loss.
+    if (!rules_.empty()) sums_[0] += weight_penalty_total() * rows;
+    if (!activity_.empty()) sums_[0] += activity_penalty() * rows;  // Keras: the batch's, over its rows
     sums_[0] += loss_batch(loss_, out.act, out.alpha, out.z, p, y, w, rows, output_dim(), 1.0f / rows,
                            graph_.output_grad());
-    add_metrics(p, y, rows, sums_.data() + 1);  // before the update, as Keras logs them
+    add_metrics(p, y, rows, metrics_);  // before the update, as Keras logs them
     graph_.backward(rows);
+    for (const WeightRule& r : rules_) {  // the penalties' gradients join the loss's, before any clipping
+        const TensorSlot& t = tensors()[r.tensor];
+        add_penalty_gradient(r, params() + t.offset, grads() + t.offset, t.size);
+    }
     optimizer_.step(params(), grads(), trainable_);
+    for (const WeightRule& r : rules_) {  // constraints after every update, as Keras
+        const TensorSlot& t = tensors()[r.tensor];
+        apply_constraint(r, params() + t.offset, t.shape);
+    }
     seen_ += rows;
 }
 
@@ -87,7 +137,8 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
     batch_size_ = batch_size;
     batches_ = (n + batch_size - 1) / batch_size;
     seen_ = 0;
-    sums_.assign(1 + metrics_.size(), 0.0);
+    sums_.assign(1, 0.0);
+    metrics_.reset();
     perm_.resize(n);
     std::iota(perm_.begin(), perm_.end(), 0);
     if (shuffle_mode == 1) {  // Fisher-Yates over rows
@@ -128,8 +179,9 @@ void Network::train_batches(const float* const* xs, const float* y, const float*
 }
 
 std::vector<double> Network::epoch_logs() const {
-    std::vector<double> out(sums_.size(), 0.0);
-    for (size_t i = 0; i < sums_.size(); ++i) out[i] = seen_ ? sums_[i] / seen_ : 0.0;
+    std::vector<double> out(1 + num_metrics(), 0.0);
+    out[0] = seen_ ? sums_[0] / seen_ : 0.0;
+    metrics_.results(static_cast<double>(seen_), out.data() + 1);
     return out;
 }
 
@@ -140,7 +192,8 @@ int Network::fit_epochs(const float* const* xs, const float* y, const float* w, 
     for (int e = 0; e < epochs; ++e) {
         begin_epoch(n, batch_size, shuffle_mode);
         train_batches(xs, y, w, n, 0, batches_);
-        for (int j = 0; j < width; ++j) train_logs[(long)e * width + j] = sums_[j] / seen_;
+        const std::vector<double> logs = epoch_logs();
+        std::copy(logs.begin(), logs.end(), train_logs + (long)e * width);
         if (val_n > 0) {
             std::vector<double> v = evaluate(vxs, vy, vw, val_n, val_batch_size);
             std::copy(v.begin(), v.end(), val_logs + (long)e * width);
@@ -173,19 +226,24 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
     batch_size = inference_rows(batch_size);
     ensure_capacity(std::min(batch_size, n));
-    std::vector<double> sums(1 + metrics_.size(), 0.0);
+    double loss_sum = 0.0;
+    MetricSet metrics = metrics_;  // its own state: evaluate may run inside an epoch (validation)
+    metrics.reset();
     const int yc = y_cols();
     for (int start = 0; start < n; start += batch_size) {
         const int rows = std::min(batch_size, n - start);
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         const ActInfo out = graph_.output_activation();
-        sums[0] += loss_batch(loss_, out.act, out.alpha, out.z, p, y + (long)start * yc, w ? w + start : nullptr,
-                              rows, output_dim(), 1.0f, nullptr);
-        add_metrics(p, y + (long)start * yc, rows, sums.data() + 1);
+        loss_sum += activity_penalty() * rows;  // the activity penalties are of each batch, as in training
+        loss_sum += loss_batch(loss_, out.act, out.alpha, out.z, p, y + (long)start * yc, w ? w + start : nullptr,
+                               rows, output_dim(), 1.0f, nullptr);
+        add_metrics(p, y + (long)start * yc, rows, metrics);
     }
-    for (double& s : sums) s /= n;
-    return sums;
+    std::vector<double> out(1 + metrics.size());
+    out[0] = loss_sum / n + (rules_.empty() ? 0.0 : weight_penalty_total());
+    metrics.results(n, out.data() + 1);
+    return out;
 }
 
 void Network::predict(const float* const* xs, int n, int batch_size, float* out) {

@@ -9,9 +9,11 @@
 #include "activations.h"
 #include "aligned.h"
 #include "graph.h"
+#include "layers/activity_regularization.h"
 #include "losses.h"
 #include "metrics.h"
 #include "optimizers.h"
+#include "weight_rules.h"
 
 namespace pmdl {
 
@@ -20,7 +22,10 @@ public:
     Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers, uint64_t seed);
 
     // Compile: loss, metrics and optimizer. Resets optimizer state and the iteration count.
-    void compile(const LossConfig& loss, const std::vector<Metric>& metrics, const OptimizerConfig& opt);
+    void compile(const LossConfig& loss, const std::vector<MetricConfig>& metrics, const OptimizerConfig& opt);
+    // Penalties and constraints of parameter tensors (checked; replaces any set before).
+    void set_weight_rules(std::vector<WeightRule> rules);
+    double weight_penalty_total();  // the sum of the penalties at the current weights
     void set_learning_rate(float lr) { optimizer_.set_learning_rate(lr); }
     float current_learning_rate() const { return optimizer_.current_learning_rate(); }
     void reseed(uint64_t seed) { rng_ = Rng(seed); }
@@ -48,7 +53,7 @@ public:
     long input_size(int k) const { return graph_.input_size(k); }
     int output_dim() const { return (int)graph_.output_size(); }
     int y_cols() const { return loss_.kind == Loss::SparseCategoricalCrossentropy ? 1 : output_dim(); }
-    int num_metrics() const { return static_cast<int>(metrics_.size()); }
+    int num_metrics() const { return metrics_.size(); }
     bool compiled() const { return compiled_; }
     const std::vector<TensorSlot>& tensors() const { return graph_.tensors(); }
     float* params() { return graph_.params(); }
@@ -62,7 +67,7 @@ public:
 private:
     void ensure_capacity(int rows);
     int inference_rows(int batch_size) const;  // rows per forward pass of evaluate and predict
-    void add_metrics(const float* p, const float* y, int rows, double* sums) const;
+    void add_metrics(const float* p, const float* y, int rows, MetricSet& metrics) const;
     void train_step(const float* const* xs, const float* y, const float* w, int rows);
     void point_inputs(const float* const* xs, long start);
 
@@ -70,8 +75,11 @@ private:
     Optimizer optimizer_;
     std::vector<Span> trainable_;  // the trainable tensors' spans of the flat parameter array
 
+    std::vector<WeightRule> rules_;
+    std::vector<const ActivityRegularization*> activity_;  // the graph's activity penalties
+    double activity_penalty() const;  // theirs for the last forward, summed (each already per row)
     LossConfig loss_;
-    std::vector<Metric> metrics_;
+    MetricSet metrics_;  // also the running state of the current epoch's metrics
     bool compiled_ = false;
 
     // Shuffled batches gathered for up to the graph's capacity rows: one per input, targets, weights.
@@ -84,7 +92,7 @@ private:
     // Current epoch.
     int epoch_n_ = 0, batch_size_ = 0, batches_ = 0;
     long seen_ = 0;
-    std::vector<double> sums_;  // loss, metrics...
+    std::vector<double> sums_;  // the loss (the metrics keep their own state)
     Rng rng_;
 };
 

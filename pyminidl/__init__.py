@@ -5,14 +5,15 @@
 """
 
 from pyminidl import _core
-from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
-from pyminidl import nn, optimizers, random, utils
+from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
+from pyminidl import nn, optimizers, preprocessing, random, regularizers, utils, version
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Model, Sequential
+from pyminidl.tensor import Tensor, argmax, constant, convert_to_tensor, linspace, reduce_mean, reduce_sum
 from pyminidl.utils import set_random_seed
 
-__version__ = _core.__version__  # pyproject.toml's version, compiled in by CMake (VERSION_INFO)
+__version__ = version.VERSION
 
 
 def set_num_threads(n):
@@ -56,6 +57,8 @@ def __getattr__(name):
 def __dir__():
     return sorted(__all__)
 
-__all__ = ["Model", "Sequential", "Input", "activations", "backend", "callbacks", "datasets", "initializers", "keras",
-           "layers", "losses", "metrics", "models", "nn", "optimizers", "random", "utils", "clear_session",
-           "set_random_seed", "set_num_threads", "get_num_threads", "__version__", "plot", "wrappers"]
+__all__ = ["Model", "Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "constraints", "datasets",
+           "initializers", "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing",
+           "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace",
+           "reduce_mean", "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads",
+           "__version__", "plot", "wrappers"]

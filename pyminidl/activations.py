@@ -5,6 +5,7 @@ from typing import Any, Callable
 import numpy as np
 
 from pyminidl import _api, _check, _core, data
+from pyminidl.tensor import as_tensor
 
 # Every activation in cpp/activations.h's list, by its name there, except those reached another way.
 _INTERNAL = {"gelu_approximate"}  # gelu's tanh form, not a Keras name
@@ -42,16 +43,16 @@ def _make(name):
 
     def activation(x):
         if isinstance(x, np.ndarray) and x.size == 0 and (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            return np.zeros(x.shape, dtype=np.float32)  # nothing to compute
+            return as_tensor(np.zeros(x.shape, dtype=np.float32))  # nothing to compute
         scalar = isinstance(x, (int, float, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
         x = data.as_array([x] if scalar else x, "x").astype(np.float32)  # None, strings, ragged: clear errors
         if scalar:
             x = x.reshape(())
         flat = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
-        return _core.act_forward(code, alpha, np.ascontiguousarray(flat)).reshape(x.shape)
+        return as_tensor(_core.act_forward(code, alpha, np.ascontiguousarray(flat)).reshape(x.shape))
 
     activation.__name__ = activation.__qualname__ = name
-    activation.__doc__ = f"Keras' {name} activation, computed by pyminidl's C++ core."
+    activation.__doc__ = f"Keras' {name} activation, computed by pyminidl's C++ core (float32; returns a Tensor)."
     activation._pyminidl_name = name
     return activation
 
@@ -63,6 +64,19 @@ for _name in _core.Act.__members__:
 for _alias, _name in _ALIASES.items():
     globals()[_alias] = globals()[_name]
 del _name, _alias
+_softmax_rows = globals()["softmax"]  # the C++ softmax over the last axis, made in the loop
+
+
+def softmax(x, axis=-1):
+    """Keras' softmax over `axis` (the last by default), computed by pyminidl's C++ core."""
+    x = np.asarray(x)
+    if x.ndim == 0 or axis in (-1, x.ndim - 1):
+        return _softmax_rows(x)
+    moved = np.moveaxis(data.as_array(x, "x"), _check.integer("axis", axis, -x.ndim, x.ndim - 1), -1)
+    return as_tensor(np.moveaxis(np.asarray(_softmax_rows(np.ascontiguousarray(moved))), -1, axis))
+
+
+setattr(softmax, "_pyminidl_name", "softmax")  # (a function attribute mypy does not know)
 
 
 def get(identifier):

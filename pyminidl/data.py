@@ -8,7 +8,8 @@ from pyminidl import _check, _core
 
 
 def as_array(value, name):
-    """A numeric NumPy array from an array, a list or a scalar sequence; clear errors otherwise."""
+    """A numeric NumPy array from an array, a list of lists, a pandas DataFrame or Series; clear errors
+    otherwise (strings, ragged lists, None)."""
     if value is None:
         raise ValueError(f"{name} must be an array of numbers, got None")
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tensors and Variables
@@ -20,6 +21,11 @@ def as_array(value, name):
             array = np.asarray(value)
     except (ValueError, TypeError, DeprecationWarning, Warning) as e:
         raise ValueError(f"{name} must be a rectangular array of numbers (ragged or mixed data?): {e}") from None
+    text = _first_string(array)
+    if text is not None:  # string labels or a text column (pandas gives object arrays for them)
+        raise TypeError(f"{name} must hold real numbers, got strings such as {text!r} (dtype {array.dtype}). "
+                        f"Encode them as numbers first, e.g. classes, codes = np.unique({name}, "
+                        "return_inverse=True) for class labels, or pandas.get_dummies for a text column.")
     if array.dtype == object:
         raise ValueError(f"{name} must be a rectangular array of numbers, got ragged or mixed-type data")
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
@@ -29,6 +35,15 @@ def as_array(value, name):
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); pass at least one sample")
     return array
+
+
+def _first_string(array):
+    """The first str/bytes entry of a string or object array, else None."""
+    if array.dtype.kind in "US":
+        return array.flat[0].item() if array.size else None
+    if array.dtype == object:
+        return next((v for v in array.flat if isinstance(v, (str, bytes))), None)
+    return None
 
 
 def features(x, name, feature_shape):

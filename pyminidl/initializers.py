@@ -59,6 +59,21 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+class Identity(Initializer):
+    """gain * the identity matrix (2-D shapes only, as Keras; eye for non-square)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = _check.number("gain", gain)
+
+    def __call__(self, shape, dtype="float32"):
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}")
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 class RandomUniform(Initializer):
     """Draws uniformly from `[minval, maxval)`; `seed` fixes the draw."""
 
@@ -159,7 +174,7 @@ def _truncated(rng, stddev, shape):
 _BY_NAME = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
     "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
-    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
+    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant, "identity": Identity,
     "random_normal": RandomNormal, "normal": RandomNormal, "random_uniform": RandomUniform,
     "uniform": RandomUniform, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
 }

@@ -5,6 +5,7 @@ from typing import Optional
 import numpy as np
 
 from pyminidl import _api, _check, _core, data
+from pyminidl.tensor import as_tensor
 
 
 class Loss:
@@ -26,7 +27,8 @@ class Loss:
         return cfg
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """Mean loss of a batch of predictions (probabilities, or logits with from_logits=True)."""
+        """Mean loss of a batch of predictions (probabilities, or logits with from_logits=True), as a 0-d
+        Tensor: `loss_fn(y_true, logits).numpy()`."""
         y_pred = data.as_array(y_pred, "y_pred")
         p = np.ascontiguousarray(y_pred.reshape(len(y_pred), -1), dtype=np.float32)
         y_true = data.as_array(y_true, "y_true")
@@ -35,7 +37,7 @@ class Loss:
         y = prepare_targets(self, y_true, p.shape[1], "y_true")
         w = data.sample_weights(sample_weight, None, y_true, len(p))
         total, _ = _core.loss_batch(self._config(), _core.Act.linear, 0.0, p, p, y, w, 1.0)
-        return np.float32(total / len(p))
+        return as_tensor(np.float32(total / len(p)))
 
     def get_config(self):
         return {"name": self.name, "from_logits": self.from_logits}

@@ -43,7 +43,7 @@ class _BadFile(ValueError):
 # --- public entry points (Sequential.save / save_weights / load_weights and models.load_model call these) ---
 def save_model(model, filepath, overwrite=True):
     """Write architecture, weights, compile config and optimizer state to a '.keras' file."""
-    path = _path_arg(filepath, (MODEL_SUFFIX,), "model.save")
+    path = check_filepath(filepath, "model.save")
     compile_config = None
     if model.compiled:
         compile_config = {"optimizer": optimizers.serialize(model.optimizer), "loss": losses.serialize(model.loss),
@@ -63,7 +63,7 @@ def save_model(model, filepath, overwrite=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Write the layer weights (only) to a '.weights.h5' file (pyminidl's format, not HDF5)."""
-    path = _path_arg(filepath, (WEIGHTS_SUFFIX,), "save_weights")
+    path = check_filepath(filepath, "save_weights")
     if not model.built:
         raise ValueError(f"Model {model.name!r} has no weights yet: build it (or fit it) before save_weights")
     _write(path, "weights", None, _layer_arrays(model), getattr(model, "_input_shape", None), None, overwrite)
@@ -71,7 +71,7 @@ def save_weights(model, filepath, overwrite=True):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model written by `model.save('name.keras')`, compiled and with its optimizer state when it had them."""
-    path = _path_arg(filepath, (MODEL_SUFFIX,), "load_model")
+    path = check_filepath(filepath, "load_model")
     if custom_objects:
         raise ValueError(f"custom_objects is not supported by pyminidl (its files hold only built-in layers, "
                          f"losses and optimizers), got {custom_objects!r}")
@@ -108,7 +108,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def load_weights(model, filepath):
     """Set the model's layer weights from a '.weights.h5' or '.keras' file, in layer order."""
-    path = _path_arg(filepath, (WEIGHTS_SUFFIX, MODEL_SUFFIX), "load_weights")
+    path = check_filepath(filepath, "load_weights")
     with _guard(path):
         _meta, _config, arrays, manifest = _read(path)
         saved = [(name, a) for name, a in arrays.items() if name.startswith("layers/")]
@@ -344,17 +344,46 @@ def _restore_optimizer(model, arrays, state, path):
 
 
 # --- arguments ----------------------------------------------------------------------------------------
-def _path_arg(filepath, suffixes, what):
+# The one place that decides which file names each entry point takes (save, load_model, save_weights,
+# load_weights, ModelCheckpoint): (accepted suffixes, the suffix to suggest instead).
+_NAMES = {
+    "model.save": ((MODEL_SUFFIX,), MODEL_SUFFIX),
+    "load_model": ((MODEL_SUFFIX,), MODEL_SUFFIX),
+    "save_weights": ((WEIGHTS_SUFFIX,), WEIGHTS_SUFFIX),
+    "load_weights": ((WEIGHTS_SUFFIX, MODEL_SUFFIX), WEIGHTS_SUFFIX),
+}
+_HDF5_SUFFIXES = (".h5", ".hdf5")  # tf.keras 2.x's legacy HDF5 names (ModelCheckpoint('best.hdf5') too)
+
+
+def check_filepath(filepath, what):
+    """The path as a str if `what` (a key of _NAMES) takes that name; else an error saying which name to use.
+
+    Names tf.keras 2.x takes that pyminidl does not write (legacy HDF5 '.h5'/'.hdf5', SavedModel
+    directories, TF checkpoints) get a message naming the file to write instead.
+    """
     if not isinstance(filepath, (str, os.PathLike)):
         raise TypeError(f"{what}: filepath must be a string or path, got {filepath!r}")
     path = os.fspath(filepath)
     if not isinstance(path, str):
         path = os.fsdecode(path)
-    if not path.endswith(suffixes):
-        hint = " pyminidl does not write HDF5 ('.h5') files." if path.endswith(".h5") else ""
-        raise ValueError(f"{what}: filepath must end in {' or '.join(repr(s) for s in suffixes)}, got "
-                         f"filepath={path!r}.{hint}")
-    return path
+    suffixes, suggested = _NAMES[what]
+    if path.endswith(suffixes):
+        return path
+    stem = os.path.basename(path)
+    for suffix in (WEIGHTS_SUFFIX, MODEL_SUFFIX) + _HDF5_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem[:-len(suffix)]
+            break
+    instead = f"Use a name such as {stem + suggested!r} instead."
+    if path.endswith(_HDF5_SUFFIXES) and not path.endswith(WEIGHTS_SUFFIX):
+        reason = "Legacy HDF5 files ('.h5', '.hdf5') are not written or read by this pyminidl build yet."
+    elif "." not in os.path.basename(path):
+        reason = ("A name without a suffix is a TensorFlow SavedModel or checkpoint, which pyminidl does "
+                  "not write.")
+    else:
+        reason = ""
+    raise ValueError(f"{what}: filepath must end in {' or '.join(repr(s) for s in suffixes)}, got "
+                     f"filepath={path!r}. {reason}{' ' if reason else ''}{instead}")
 
 
 def _bool_arg(name, value):

@@ -16,6 +16,26 @@ from pyminidl import callbacks as callbacks_module
 _CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callbacks, Ctrl-C
 
 
+def start_fit(model, callbacks, verbose, epochs, steps):
+    """The CallbackList of one fit (the user's callbacks, History, the progress bar) and its History; reseeds
+    the network's shuffles and dropout, pushes the optimizer's settings, clears stop_training."""
+    cb_list = list(callbacks or [])
+    for cb in cb_list:
+        if not isinstance(cb, callbacks_module.Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+    history = callbacks_module.History()
+    cb_list.append(history)
+    if verbose and not any(isinstance(cb, callbacks_module.ProgbarLogger) for cb in cb_list):
+        cb_list.append(callbacks_module.ProgbarLogger())
+    cbs = callbacks_module.CallbackList(cb_list, model, {"verbose": verbose, "epochs": epochs, "steps": steps})
+    model._take_weights()  # back from any other model's network that took them over (models/model.py)
+    model._net.reseed(int(np.random.randint(0, 2**62, dtype=np.int64)))
+    model.optimizer._push()
+    model.stop_training = False
+    model.history = history
+    return cbs, history
+
+
 class Trainer:
     """One fit: the arrays, the callbacks and the loop over epochs."""
 

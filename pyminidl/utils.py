@@ -7,6 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from pyminidl import _api, _check
+from pyminidl.data_adapters import PyDataset, Sequence  # noqa: F401  (keras.utils.Sequence)
 from pyminidl.preprocessing.sequence import pad_sequences  # noqa: F401  (keras.utils.pad_sequences)
 
 
@@ -152,5 +153,6 @@ def _split_count(name: str, value: Any, n: int) -> int:
     return int(value)
 
 
-__all__ = _api.public(globals(), extra={"pad_sequences"})  # keras.utils.pad_sequences
+# keras.utils.pad_sequences, keras.utils.Sequence and PyDataset are defined elsewhere
+__all__ = _api.public(globals(), extra={"pad_sequences", "PyDataset", "Sequence"})
 __dir__ = _api.dir_function(__all__)

@@ -14,7 +14,8 @@ PUBLIC = ["pyminidl", "pyminidl.keras", "pyminidl.layers", "pyminidl.models", "p
           "pyminidl.callbacks", "pyminidl.losses", "pyminidl.metrics", "pyminidl.optimizers",
           "pyminidl.optimizers.schedules", "pyminidl.initializers", "pyminidl.utils", "pyminidl.datasets",
           "pyminidl.backend", "pyminidl.random", "pyminidl.nn", "pyminidl.plot", "pyminidl.wrappers",
-          "pyminidl.preprocessing", "pyminidl.preprocessing.sequence",
+          "pyminidl.preprocessing", "pyminidl.preprocessing.sequence", "pyminidl.regularizers", "pyminidl.constraints",
+          "pyminidl.version", "pyminidl.layers.experimental", "pyminidl.layers.experimental.preprocessing",
           *(f"pyminidl.datasets.{name}" for name in pyminidl.datasets.KERAS_DATASETS)]
 LEAKS = {"np", "os", "sys", "csv", "re", "math", "time", "warnings", "snake_case", "unique_name", "Path",
          "Optional", "Callable", "numbers", "gzip", "difflib", "random"}

@@ -113,7 +113,7 @@ CASES = [
     ("fit_sample_mismatch", lambda: fit(y=Y[:10]), ValueError, r"x has 16 samples but y has 10"),
     ("fit_x_empty", lambda: fit(x=X[:0], y=Y[:0]), ValueError, r"x is empty \(shape \(0, 4\)\)"),
     ("fit_x_ragged", lambda: fit(x=[[1, 2, 3, 4], [1, 2]], y=Y[:2]), ValueError, r"x must be a rectangular array"),
-    ("fit_x_strings", lambda: fit(x=np.array([["a"] * 4] * 16)), TypeError, r"x must hold real numbers, got dtype <U1"),
+    ("fit_x_strings", lambda: fit(x=np.array([["a"] * 4] * 16)), TypeError, r"x must hold real numbers, got strings such as 'a' \(dtype <U1\)"),
     ("fit_x_complex", lambda: fit(x=X.astype(np.complex64)), TypeError, r"x must hold real numbers.*complex64"),
     ("fit_x_objects", lambda: fit(x=[[1, 2, None, 4]] * 16), ValueError, r"x must be a rectangular array"),
     ("fit_x_none", lambda: fit(x=None), ValueError, r"x must be an array of numbers, got None"),

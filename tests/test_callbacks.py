@@ -179,8 +179,15 @@ def test_model_checkpoint_save_best_only(tmp_path, capsys):
 
 
 def test_model_checkpoint_mode_auto_maximizes_accuracy():
+    # One rule for all monitoring callbacks (callbacks/monitoring.py): decided from the compiled metrics.
     cb = callbacks.ModelCheckpoint("m.keras", monitor="val_accuracy")
-    assert cb.monitor_op == "max" and cb.best == -math.inf
+    cb.set_model(tiny_model(metrics=["accuracy"], units=2, loss="categorical_crossentropy"))
+    assert cb._set_monitor_op() == "max" and cb._worst() == -math.inf
+    for cls in (callbacks.ModelCheckpoint, callbacks.ReduceLROnPlateau, callbacks.EarlyStopping):
+        cb = cls("m.keras", monitor="val_mystery") if cls is callbacks.ModelCheckpoint else cls(monitor="val_mystery")
+        cb.set_model(tiny_model())
+        with pytest.raises(ValueError, match=f"{cls.__name__} callback received monitor='val_mystery'.*mode='max'"):
+            cb._set_monitor_op()
 
 
 @pytest.mark.parametrize("kwargs", [

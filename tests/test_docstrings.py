@@ -10,7 +10,7 @@ import pyminidl
 
 # Modules whose docstrings carry runnable examples (doctest runs each one).
 WITH_EXAMPLES = ["pyminidl.models.sequential", "pyminidl.utils", "pyminidl.plot", "pyminidl.backend", "pyminidl.layers.core",
-                 "pyminidl.optimizers", "pyminidl.callbacks"]
+                 "pyminidl.optimizers", "pyminidl.callbacks.monitoring"]
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)
@@ -34,7 +34,7 @@ def test_help_of_sequential_is_documentation():
 PUBLIC = ["pyminidl", "pyminidl.layers", "pyminidl.models", "pyminidl.activations", "pyminidl.callbacks",
           "pyminidl.losses", "pyminidl.metrics", "pyminidl.optimizers", "pyminidl.optimizers.schedules",
           "pyminidl.initializers", "pyminidl.utils", "pyminidl.datasets", "pyminidl.backend", "pyminidl.plot",
-          "pyminidl.wrappers"]
+          "pyminidl.wrappers", "pyminidl.regularizers", "pyminidl.constraints"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -119,3 +119,15 @@ def test_readme_xor_snippet_prints_xor(tmp_path):
                           cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[0. 1. 1. 0.]"
+
+
+def test_quickstart_runs_as_tensorflows_beginner_tutorial(tmp_path):
+    out = run_example("quickstart.py", tmp_path)
+    import pyminidl
+    assert out.startswith(f"TensorFlow version: {pyminidl.__version__}\n")
+    untrained_loss = number(r"^(\d+\.\d+)$", out)  # loss_fn(y_train[:1], predictions).numpy()
+    assert 1.0 < untrained_loss < 4.0  # about ln(10) for near-uniform logits
+    epochs = re.findall(r"^47/47 \[=+\] - .* - loss: ([\d.]+) - accuracy: ([\d.]+)$", out, flags=re.M)
+    assert len(epochs) == 5 and float(epochs[-1][0]) < float(epochs[0][0])
+    assert number(r"^10/10 - \d+s - loss: [\d.]+ - accuracy: ([\d.]+)", out) > 0.8
+    assert re.search(r"^tf.Tensor\(\n\[\[[\d.e\- \n\[\]]+\]\], shape=\(5, 10\), dtype=float32\)$", out, flags=re.M)

@@ -69,14 +69,16 @@ def test_metric_batch_matches_numpy(metric):
 ])
 @pytest.mark.parametrize("name", ["accuracy", "acc"])
 def test_resolve_accuracy(loss, out_dim, want, name):
-    assert metrics.resolve(name, losses.get(loss), out_dim) == (name, want)
+    key, config = metrics.resolve(name, losses.get(loss), out_dim)
+    assert (key, config.kind) == (name, want)
 
 
 @pytest.mark.parametrize("name,want", [("mse", M.mse), ("mae", M.mae), ("mean_absolute_error", M.mae),
                                        ("binary_accuracy", M.binary_accuracy),
                                        ("categorical_accuracy", M.categorical_accuracy)])
 def test_resolve_fixed_names(name, want):
-    assert metrics.resolve(name, losses.get("mse"), 3) == (name, want)
+    key, config = metrics.resolve(name, losses.get("mse"), 3)
+    assert (key, config.kind) == (name, want)
 
 
 def test_resolve_unknown_metric():
@@ -150,7 +152,8 @@ def test_metrics_ignore_sample_weight():
     (pyminidl.metrics.MeanSquaredError(), "mean_squared_error", _core.Metric.mse),
 ])
 def test_metric_objects_resolve_like_their_names(metric, key, code):
-    assert pyminidl.metrics.resolve(metric, pyminidl.losses.get("mse"), 3) == (key, code)
+    got_key, config = pyminidl.metrics.resolve(metric, pyminidl.losses.get("mse"), 3)
+    assert (got_key, config.kind) == (key, code)
 
 
 def test_metric_object_in_compile_logs_under_its_name():

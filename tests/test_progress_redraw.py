@@ -33,8 +33,9 @@ def test_progbar_redraws_in_a_jupyter_kernel_and_not_in_a_file(monkeypatch):
 
     monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
     for stream, redrawn in ((kernel_stream(), True), (io.StringIO(), False)):
-        bar = ProgbarLogger(verbose=1, stream=stream)
-        bar.set_params({"epochs": 1, "steps": 4})
+        bar = ProgbarLogger()  # Keras' signature: the verbosity comes from fit's params
+        bar.stream = stream
+        bar.set_params({"epochs": 1, "steps": 4, "verbose": 1})
         bar.on_epoch_begin(0)
         bar.update(2, {"loss": 0.5})
         bar.on_epoch_end(0, {"loss": 0.25})

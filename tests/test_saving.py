@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import pyminidl
-from pyminidl import layers, losses, models, optimizers, saving
+from pyminidl import callbacks, layers, losses, models, optimizers, saving
 from pyminidl.models import Sequential
 from pyminidl.optimizers import schedules
 
@@ -416,3 +416,25 @@ def test_fuzzed_files_load_or_raise_value_error(good_file, tmp_path):
             except Exception as e:  # pragma: no cover - the failure message is the point
                 pytest.fail(f"{load.__name__}, {description}: {type(e).__name__}: {e}")
     assert sum(outcomes.values()) >= 600 and outcomes["ValueError"] > 400
+
+
+# --- the names tf.keras 2.x takes: one check (saving.check_filepath) for every entry point -----------------
+@pytest.mark.parametrize("call, name, suggestion", [
+    (lambda m, p: m.save(p), "best.h5", "best.keras"),
+    (lambda m, p: m.save(p), "best.hdf5", "best.keras"),
+    (lambda m, p: m.save_weights(p), "w.h5", "w.weights.h5"),
+    (lambda m, p: models.load_model(p), "m.h5", "m.keras"),
+    (lambda m, p: m.load_weights(p), "w.hdf5", "w.weights.h5"),
+    (lambda m, p: callbacks.ModelCheckpoint(p), "best.h5", "best.keras"),
+    (lambda m, p: callbacks.ModelCheckpoint(p, save_weights_only=True), "weights.best.hdf5", "weights.best.weights.h5"),
+])
+def test_hdf5_names_say_what_to_write_instead(tmp_path, call, name, suggestion):
+    with pytest.raises(ValueError, match=rf"Legacy HDF5 .*Use a name such as '{suggestion}' instead"):
+        call(make_model(), str(tmp_path / name))
+
+
+@pytest.mark.parametrize("call", [lambda m, p: m.save(p), lambda m, p: m.save_weights(p),
+                                  lambda m, p: callbacks.ModelCheckpoint(p)])
+def test_savedmodel_and_checkpoint_names_say_what_to_write_instead(tmp_path, call):
+    with pytest.raises(ValueError, match=r"SavedModel or checkpoint.*Use a name such as 'my_model\."):
+        call(make_model(), str(tmp_path / "my_model"))

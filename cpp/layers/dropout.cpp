@@ -4,31 +4,18 @@
 #include <stdexcept>
 
 #include "../simd.h"
+#include "counter_rng.h"
 
 namespace pmdl {
 
 namespace {
 
-// Dropout's draws come from a counter-based generator, as TF's do (Philox): element j's draw is an
-// integer hash of j under a key taken once per call from the network's stream, so the loop
-// vectorises (drawing from xoshiro element by element was a fifth of the step of TF's quickstart
-// model). Wellons' lowbias32 hash, twice, the key between the rounds.
-inline uint32_t lowbias32(uint32_t x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    return x ^ (x >> 16);
-}
-
-// m = scale where the draw keeps the element, else 0; a = in * m. Elements past 2^32 would repeat draws.
+// m = scale where the draw keeps the element, else 0; a = in * m (draws: counter_rng.h).
 PMDL_SIMD_CLONES
 void dropout_forward(const float* __restrict in, float* __restrict m, float* __restrict a, long n, float keep,
                      float scale, uint64_t key) {
-    const uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
     for (long j = 0; j < n; ++j) {
-        const uint32_t h = lowbias32(lowbias32((uint32_t)j + k0) ^ k1);
-        const float u = (float)(int32_t)(h >> 8) * (1.0f / 16777216.0f);  // 24 bits: uniform in [0, 1)
+        const float u = counter_uniform((uint32_t)j, key);
         m[j] = u < keep ? scale : 0.0f;
         a[j] = in[j] * m[j];
     }

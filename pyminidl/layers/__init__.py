@@ -3,6 +3,7 @@ each class registers itself by name (base.REGISTRY) for deserialize() and the mo
 
 from pyminidl import _api
 from pyminidl.layers.base import REGISTRY, Layer, _set_weights, _shape_arg
+from pyminidl.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from pyminidl.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
 from pyminidl.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                                    concatenate, maximum, minimum, multiply, subtract)
@@ -15,6 +16,8 @@ from pyminidl.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool
                                      GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                                      GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
                                      MaxPooling1D, MaxPooling2D)
+from pyminidl.layers.noise import ActivityRegularization, AlphaDropout, GaussianNoise
+from pyminidl.layers.preprocessing import Normalization, Rescaling
 
 
 def deserialize(config):
@@ -31,9 +34,11 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
+from pyminidl.layers import experimental  # noqa: E402  (after the classes it re-exports)
+
 # the classes and functions of the layer files imported above (Conv2D and its alias Convolution2D, the merge
 # layers and functions, KerasTensor, Input), deserialize/serialize and every registered layer class (REGISTRY
 # also holds the model classes once pyminidl.models is imported: those belong to pyminidl.models)
-__all__ = sorted({*_api.public(globals()),
+__all__ = sorted({*_api.public(globals()), "experimental",
                   *(name for name, cls in REGISTRY.items() if cls.__module__.startswith(__name__ + "."))})
 __dir__ = _api.dir_function(__all__)

@@ -103,6 +103,12 @@ class Layer:
     def _initial_weights(self):
         return []
 
+    activity_regularizer = None  # a penalty of the layer's output (Dense's argument): a C++ layer after it
+
+    def _weight_rules(self):
+        """[(weight index, regularizer or None, constraint or None)]: penalties and constraints (Dense's)."""
+        return []
+
     def _attach(self, params, owner, path_prefix=""):
         """Point this layer's Variables at `params`, [(name, view, trainable)] from owner.layer_weights(j).
 

@@ -3,7 +3,7 @@ live in C++."""
 
 import numpy as np
 
-from pyminidl import _check, activations, initializers
+from pyminidl import _check, activations, constraints, initializers, regularizers
 from pyminidl.backend import unique_name
 from pyminidl.layers.base import Layer, _shape_arg
 from pyminidl.layers.node import KerasTensor, Node
@@ -150,11 +150,11 @@ class Dense(Layer):
         self.use_bias = _check.boolean("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
-        for arg, value in (("kernel_regularizer", kernel_regularizer), ("bias_regularizer", bias_regularizer),
-                           ("activity_regularizer", activity_regularizer),
-                           ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)):
-            if value is not None:
-                raise NotImplementedError(f"Dense({arg}=...) is not supported by pyminidl, got {value!r}")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
+        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
+        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
         super().__init__(**kwargs)
 
     @property
@@ -180,6 +180,13 @@ class Dense(Layer):
             out.append(self.bias_initializer((self.units,)))
         return out
 
+    def _weight_rules(self):
+        """[(weight index, regularizer, constraint)] for the weights that have either."""
+        rules = [(0, self.kernel_regularizer, self.kernel_constraint)]
+        if self.use_bias:
+            rules.append((1, self.bias_regularizer, self.bias_constraint))
+        return [r for r in rules if r[1] is not None or r[2] is not None]
+
     @property
     def kernel(self):
         return self._weights[0] if self._weights else None
@@ -192,7 +199,12 @@ class Dense(Layer):
         return {**super().get_config(), "units": self.units, "activation": self.activation_name,
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Activation(Layer):

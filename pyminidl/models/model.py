@@ -19,13 +19,16 @@ import numpy as np
 
 from pyminidl import _check, _core, losses, metrics as metrics_module, optimizers, saving
 from pyminidl.backend import unique_name
+from pyminidl.constraints import weight_rule
+from pyminidl.keras2_methods import Keras2Methods
 from pyminidl.layers import REGISTRY, Layer, _set_weights, serialize
 from pyminidl.layers.node import call_symbolic, is_symbolic
 from pyminidl.models.trainer import Trainer
 from pyminidl.summary import summary_lines
+from pyminidl.tensor import as_tensor
 
 
-class Model(Trainer, Layer):
+class Model(Keras2Methods, Trainer, Layer):
     """Base of Sequential and Functional. `Model(inputs, outputs, name=None)` builds a functional model."""
 
     _is_model = True  # what modules that must not import models (summary) test
@@ -117,8 +120,15 @@ class Model(Trainer, Layer):
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
         net = _core.Network(plan.layers, [tuple(s) for s in input_shapes], seed)
         prefix = self._weight_prefix()
+        rules, first = [], 0  # penalties and constraints, by the tensor's index in the whole network
         for j, layer in enumerate(plan.owners):
-            layer._attach(net.layer_weights(j), net, prefix)
+            params = net.layer_weights(j)
+            if layer is not None:  # None: an activity_regularization entry (no weights)
+                layer._attach(params, net, prefix)
+                rules += [weight_rule(first + k, reg, con) for k, reg, con in layer._weight_rules()]
+            first += len(params)
+        if rules:
+            net.set_weight_rules(rules)
         if self.optimizer is not None and self._net is not None and self.optimizer._network is self._net:
             self.optimizer._network = None  # this model's own optimizer moves to the new network
         self._net, self._net_layers = net, plan.owners
@@ -140,7 +150,7 @@ class Model(Trainer, Layer):
         """Take back the weights another model's network took over since this model last ran (module doc)."""
         net = self._net
         for j, layer in enumerate(self._net_layers):
-            if layer._owner is not net:
+            if layer is not None and layer._owner is not net:
                 layer._attach(net.layer_weights(j), net)
 
     def _emit(self, plan, input_ids):
@@ -165,7 +175,7 @@ class Model(Trainer, Layer):
         if training:
             raise NotImplementedError(f"Model '{self.name}' was called on arrays with training=True: pyminidl "
                                       "computes outside fit() in inference mode only")
-        return self.predict(inputs)
+        return as_tensor(self.predict(inputs))  # a Tensor (an ndarray with .numpy()), like tf.keras
 
     def compute_output_shape(self, input_shape):
         return tuple(self.output_shape[1:])
@@ -189,6 +199,13 @@ class Model(Trainer, Layer):
         if not self.trainable:
             return self.weights
         return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    @property
+    def losses(self):
+        """The weight penalties at the current weights, one scalar Tensor per regularized weight (Keras'
+        model.losses); training adds their sum to the loss."""
+        return [reg(var.numpy()) for layer in self._leaf_layers() for k, reg, _ in layer._weight_rules()
+                if reg is not None and layer.weights for var in [layer.weights[k]]]
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]
@@ -328,6 +345,7 @@ class _Plan:
         self.num_inputs = num_inputs
         self.layers = []
         self.owners = []
+        self.kinds = []  # each entry's C++ kind (an activity_regularization entry has owner None)
         self.frozen = 0  # > 0 while emitting the layers of a model with trainable=False
 
     def add(self, layer, input_ids):
@@ -342,4 +360,12 @@ class _Plan:
             attrs = {**attrs, "trainable": 0}  # its weights stay out of the optimizer's reach
         self.layers.append((kind, list(input_ids), attrs))
         self.owners.append(layer)
-        return self.num_inputs + len(self.layers) - 1
+        self.kinds.append(kind)
+        out = self.num_inputs + len(self.layers) - 1
+        reg = getattr(layer, "activity_regularizer", None)
+        if reg is not None:  # penalises the layer's output: an identity the training loop asks for its penalty
+            self.layers.append(("activity_regularization", [out], {"l1": reg.l1, "l2": reg.l2}))
+            self.owners.append(None)
+            self.kinds.append("activity_regularization")
+            out += 1
+        return out

@@ -71,6 +71,8 @@ class Sequential(Model):
         else:
             if not self._layers and self._input_shape is None and layer._declared_input_shape is not None:
                 self._input_shape = layer._declared_input_shape
+            elif not self._layers and self._input_shape is None and layer.built and layer.input_shape:
+                self._input_shape = tuple(layer.input_shape[1:])  # e.g. a Normalization layer after adapt()
             if any(existing is layer for existing in self._layers):
                 raise ValueError(f"Layer '{layer.name}' is already in this model")
             self._layers.append(layer)

@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from pyminidl import _check, callbacks as callbacks_module, data, losses, progress
-from pyminidl.training import Trainer as EpochLoop
+from pyminidl import _check, callbacks as callbacks_module, data, data_adapters, losses, progress
+from pyminidl.training import Trainer as EpochLoop, start_fit
 
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
 
@@ -109,15 +109,20 @@ class Trainer:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("training (fit)")
         self._sync_trainable()  # trainable flags changed since compile take effect now
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise NotImplementedError("steps_per_epoch/validation_steps are not supported: pyminidl trains on arrays")
-        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
-                                                                     maximum=_check.MAX_SIZE)
         epochs = _check.integer("epochs", epochs, minimum=0)
         initial_epoch = _check.integer("initial_epoch", initial_epoch, minimum=0)
         verbose = _verbosity(verbose, default=1)
         validation_freq = _check.integer("validation_freq", validation_freq, minimum=1)
         shuffle_mode = _shuffle_mode(shuffle)
+        if data_adapters.is_batch_source(x):  # a generator or keras.utils.Sequence of (x, y) batches
+            return data_adapters.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                     validation_data, shuffle_mode == 1, class_weight, sample_weight, initial_epoch,
+                                     steps_per_epoch, validation_steps, validation_freq)
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise NotImplementedError("steps_per_epoch/validation_steps apply to generator or Sequence input; "
+                                      "with arrays pyminidl takes ceil(samples / batch_size) steps")
+        batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
+                                                                     maximum=_check.MAX_SIZE)
         xs, y_raw, y, w = self._training_arrays("fit", x, y, sample_weight, class_weight)
 
         val = None
@@ -136,22 +141,7 @@ class Trainer:
             "validation_batch_size", validation_batch_size, minimum=1, maximum=_check.MAX_SIZE)
 
         steps = math.ceil(len(xs[0]) / batch_size)
-        cb_list = list(callbacks or [])
-        for cb in cb_list:
-            if not isinstance(cb, callbacks_module.Callback):
-                raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
-        history = callbacks_module.History()
-        cb_list.append(history)
-        if verbose:
-            cb_list.append(callbacks_module.ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        cbs = callbacks_module.CallbackList(cb_list, self, params)
-
-        self._take_weights()
-        self._net.reseed(int(np.random.randint(0, 2**62, dtype=np.int64)))
-        self.optimizer._push()
-        self.stop_training = False
-        self.history = history
+        cbs, history = start_fit(self, callbacks, verbose, epochs, steps)
         cbs.on_train_begin()
         EpochLoop(self, cbs, xs, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq).run(
             initial_epoch, epochs)
@@ -184,7 +174,7 @@ class Trainer:
             batch_size: samples per batch. Defaults to 32.
             verbose: 0 silent, 1 a progress bar (`"auto"`).
             sample_weight: one weight per sample.
-            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            steps: for a batch source, the number of batches to draw; for arrays ignored: the whole of `x` is used.
             callbacks: a list of callbacks, whose `on_test_*` hooks run.
             return_dict: return `{name: value}` instead of a list.
 
@@ -198,6 +188,9 @@ class Trainer:
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._require_compiled("evaluate")
+        if data_adapters.is_batch_source(x):
+            return data_adapters.evaluate(self, x, steps, y=y, batch_size=batch_size, sample_weight=sample_weight,
+                                          verbose=verbose, callbacks=callbacks, return_dict=return_dict)
         batch_size = 32 if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
                                                                      maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=1)
@@ -224,10 +217,10 @@ class Trainer:
 
         Args:
             x: the inputs, an array of shape `(samples, *input_shape)`, or a list (or dict) of arrays for several
-                inputs.
+                inputs, or a batch source (a generator or `keras.utils.Sequence` yielding inputs).
             batch_size: samples per forward pass (the result does not depend on it).
             verbose: 1 prints a progress bar; silent by default.
-            steps: accepted for Keras' signature and ignored: the whole of `x` is used.
+            steps: for a batch source, the number of batches to draw; for arrays ignored: the whole of `x` is used.
             callbacks: accepted for Keras' signature and ignored.
 
         Returns:
@@ -236,6 +229,8 @@ class Trainer:
         Raises:
             ValueError: if `x` does not fit the model's input shape, or the model cannot be built from it.
         """
+        if data_adapters.is_batch_source(x):
+            return data_adapters.predict(self, x, steps, batch_size=batch_size, verbose=verbose)
         if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict):
             self._take_weights()
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
