@@ -69,6 +69,11 @@ void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics
     iterations = 0;
     nadam_u_product = 1.0;
     compiled_ = true;
+    // An epoch begun before sized its sums for the old metrics and checked its targets against the old loss:
+    // it ends here, so a train_batches that follows (a callback's compile, another thread's) refuses to run.
+    epoch_n_ = 0;
+    sums_.assign(1 + metrics_.size(), 0.0);
+    seen_ = 0;
 }
 
 void Network::ensure_capacity(int rows) {
@@ -154,6 +159,8 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
 
 void Network::train_batches(const float* const* xs, const float* y, const float* w, int n, int first, int count) {
     FlushDenormals flush;
+    if (epoch_n_ == 0)
+        throw std::logic_error("train_batches: no epoch is open (compile() ends the current one): call begin_epoch");
     if (n != epoch_n_) throw std::invalid_argument("train_batches: sample count differs from begin_epoch");
     if (first < 0 || count < 0 || first + count > batches_) throw std::out_of_range("train_batches: batch range");
     const int yc = y_cols(), I = num_inputs();

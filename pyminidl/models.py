@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
-from pyminidl import optimizers, progress
+from pyminidl import _guard, optimizers, progress
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
@@ -41,6 +41,7 @@ class Sequential:
                 self.add(layer)
 
     # --- structure --------------------------------------------------------------------------------
+    @_guard.guarded("change")
     def add(self, layer):
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects a layer such as Dense(4), got {layer!r}")
@@ -56,24 +57,32 @@ class Sequential:
             kept = self.get_weights() if self._net is not None else None
             self._layers.append(layer)
             if kept is not None:
-                self._net = None
+                self._drop_net()
                 self._build(self._input_shape)
                 self._assign_prefix(kept)
                 return
         if self._input_shape is not None and self._can_build():
             self._build(self._input_shape)
 
+    @_guard.guarded("change")
     def pop(self):
         if not self._layers:
             raise TypeError("There are no layers in the model")
         kept = self.get_weights() if self._net is not None else None
         layer = self._layers.pop()
-        self._net = None
+        self._drop_net()
         if self._can_build() and self._input_shape is not None:
             self._build(self._input_shape)
             if kept is not None:
                 self._assign_prefix(kept)
         return layer
+
+    def _drop_net(self):
+        """Forget the network before a rebuild; the optimizer it held moves to the new one with the model
+        (else compile would warn that it is used by another model)."""
+        if self.optimizer is not None and self.optimizer._network is self._net:
+            self.optimizer._network = None
+        self._net = None
 
     def _can_build(self):
         """True once the layers compute something: Sequential([Flatten(input_shape=...), Dense(...)]) is
@@ -101,6 +110,7 @@ class Sequential:
     def built(self):
         return self._net is not None
 
+    @_guard.guarded("change")
     def build(self, input_shape=None):
         """Create the weights for inputs of `input_shape` (with the batch axis, e.g. (None, 4))."""
         if input_shape is None:
@@ -172,6 +182,7 @@ class Sequential:
     def get_weights(self):
         return [w.numpy() for w in self.weights]
 
+    @_guard.guarded("evaluate")  # the structure must not change under it
     def set_weights(self, weights):
         _set_weights(self.weights, weights, f"Model {self.name}")
 
@@ -182,6 +193,7 @@ class Sequential:
         return int(self._net.num_params)
 
     # --- compile ----------------------------------------------------------------------------------
+    @_guard.guarded("change")
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
         if kwargs:
@@ -252,6 +264,7 @@ class Sequential:
         return y_raw, losses.prepare_targets(self.loss, y_raw, self.output_shape[-1], name)
 
     # --- training ---------------------------------------------------------------------------------
+    @_guard.guarded("fit")
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
@@ -326,6 +339,7 @@ class Sequential:
         return {prefix + k: float(v) for k, v in zip(keys, values)}
 
     # --- inference --------------------------------------------------------------------------------
+    @_guard.guarded("evaluate")
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         """Loss (and metrics) on the given data: a float, or [loss, metric, ...] when metrics are compiled."""
@@ -406,6 +420,7 @@ class Sequential:
         return model
 
     # --- saving (pyminidl/saving.py: our own zip + JSON + float32 format, no pickle) ----------------------
+    @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
     def save(self, filepath, overwrite=True, **kwargs):
         """Architecture, weights, compile config and optimizer state to a '.keras' file."""
         from pyminidl import saving
@@ -413,11 +428,13 @@ class Sequential:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
         saving.save_model(self, filepath, overwrite=overwrite)
 
+    @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
     def save_weights(self, filepath, overwrite=True):
         """The layer weights to a '.weights.h5' file (pyminidl's own format, not HDF5)."""
         from pyminidl import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
+    @_guard.guarded("change")  # it may build an unbuilt model
     def load_weights(self, filepath):
         """Layer weights from a '.weights.h5' (or '.keras') file written by pyminidl."""
         from pyminidl import saving
