@@ -61,6 +61,16 @@ void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics
     if (opt.schedule == Schedule::PiecewiseConstantDecay && opt.values.size() != opt.boundaries.size() + 1)
         throw std::invalid_argument("piecewise constant decay needs one more value than boundaries");
     learning_rate_at(opt, 0);  // throws for an unknown schedule
+    // The target layout is the loss's (a label per row, or a row of output_dim): a metric reading the other
+    // layout would read past y or compare the wrong numbers.
+    const bool sparse = loss.kind == Loss::SparseCategoricalCrossentropy;
+    for (Metric m : metrics) {
+        check_enum(m, "metric");
+        if ((m == Metric::SparseCategoricalAccuracy) != sparse)
+            throw std::invalid_argument(std::string("metric ") + EnumList<Metric>::name(static_cast<int>(m)) + (sparse
+                ? " reads one-hot targets, but the loss takes integer labels"
+                : " reads integer labels, but the loss takes one-hot targets"));
+    }
     loss_ = loss;
     metrics_ = metrics;
     opt_ = opt;

@@ -234,3 +234,13 @@ def test_the_core_refuses_an_epoch_whose_compile_changed():
     net.begin_epoch(len(x), 8, 1)
     net.train_batches(xs, labels, None, 0, net.epoch_batches)
     assert np.all(np.isfinite(net.epoch_logs()))
+
+
+@pytest.mark.parametrize("loss,metric", [("sparse_categorical_crossentropy", "mse"),
+                                         ("categorical_crossentropy", "sparse_categorical_accuracy")])
+def test_the_core_refuses_metrics_that_read_the_other_target_layout(loss, metric):
+    # A sparse loss's targets are one label per row: mse would read n x 3 floats from an n x 1 array.
+    model = _model()
+    net = model._net
+    with pytest.raises(ValueError, match=f"metric {metric} reads"):
+        net.compile(tf.losses.get(loss)._config(), [getattr(tf._core.Metric, metric)], model.optimizer._config())
