@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from pyminidl import layers as layers_module, losses, optimizers
+from pyminidl import _atomic, layers as layers_module, losses, optimizers
 
 FORMAT = "pyminidl"
 FORMAT_VERSION = 1
@@ -141,24 +141,13 @@ def _write(path, kind, config, arrays, input_shape, optimizer_state, overwrite):
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     manifest = {"dtype": "<f4", "arrays": entries, "optimizer": optimizer_state,
                 "input_shape": None if input_shape is None else list(input_shape)}
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("metadata.json", json.dumps(metadata, indent=1))
-                if config is not None:
-                    zf.writestr("config.json", json.dumps(config, indent=1))
-                zf.writestr("arrays.json", json.dumps(manifest, indent=1))
-                zf.writestr("arrays.bin", b"".join(chunks), compress_type=zipfile.ZIP_STORED)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    with _atomic.replacing(path) as f:  # keeps the replaced file's mode; cleans stale temporaries
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata, indent=1))
+            if config is not None:
+                zf.writestr("config.json", json.dumps(config, indent=1))
+            zf.writestr("arrays.json", json.dumps(manifest, indent=1))
+            zf.writestr("arrays.bin", b"".join(chunks), compress_type=zipfile.ZIP_STORED)
 
 
 # --- reading ------------------------------------------------------------------------------------------
