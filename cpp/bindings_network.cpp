@@ -215,8 +215,20 @@ void bind_network(py::module_& m) {
         .def_property_readonly("num_trainable_params", &Network::num_trainable)
         .def_property_readonly("num_slots", &Network::num_slots)
         .def_property_readonly("compiled", &Network::compiled)
-        .def_readwrite("iterations", &Network::iterations)
-        .def_readwrite("nadam_u_product", &Network::nadam_u_product)
+        // Training state a file or a user may set: bounded so that the step count cannot overflow (2**53: exact
+        // in the schedules' double) and the Nadam product stays a finite number in [0, 1].
+        .def_property("iterations", [](Network& n) { return n.iterations; }, [](Network& n, int64_t v) {
+            if (v < 0 || v > (int64_t(1) << 53))
+                throw py::value_error("iterations must be an integer in [0, 2**53], got " + std::to_string(v));
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.iterations = v;
+        })
+        .def_property("nadam_u_product", [](Network& n) { return n.nadam_u_product; }, [](Network& n, double v) {
+            if (!(v >= 0.0 && v <= 1.0))
+                throw py::value_error("nadam_u_product must be a finite number in [0, 1], got " + std::to_string(v));
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.nadam_u_product = v;
+        })
         .def("layer_weights", [](py::object self, int j) {
             Network& n = self.cast<Network&>();
             if (j < 0 || j >= n.graph().num_layers())

@@ -16,8 +16,10 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
     for (const Shape& s : input_shapes_) {
         bool ok = !s.empty();
         long size = 1;
-        for (int d : s) ok = ok && d > 0 && (size *= d) <= kMaxSize;
-        if (!ok) throw std::invalid_argument("input shapes must be positive, got " + shape_text(s));
+        for (int d : s) ok = ok && d > 0 && (size *= d) < kMaxSize;  // kMaxSize: exclusive (ints)
+        if (!ok)
+            throw std::invalid_argument("input shapes must be positive with at most " + std::to_string(kMaxSize - 1) +
+                                        " elements per sample, got " + shape_text(s));
         shapes.push_back(s);
     }
     std::vector<int> consumers(I + L, 0);

@@ -148,8 +148,8 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
     if (!compiled_) throw std::logic_error("the network must be compiled before training");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("begin_epoch: n and batch_size must be positive");
     epoch_n_ = n;
-    batch_size_ = batch_size;
-    batches_ = (n + batch_size - 1) / batch_size;
+    batch_size = batch_size_ = std::min(batch_size, n);  // at most n rows: no int overflow in n + batch_size
+    batches_ = (int)(((long)n + batch_size - 1) / batch_size);
     seen_ = 0;
     sums_.assign(1 + metrics_.size(), 0.0);
     perm_.resize(n);
@@ -162,7 +162,8 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
         for (int i = batches_ - 1; i > 0; --i) std::swap(order[i], order[rng_.below(i + 1)]);
         int k = 0;
         for (int b : order)
-            for (int r = b * batch_size; r < std::min(n, (b + 1) * batch_size); ++r) perm_[k++] = r;
+            for (long r = (long)b * batch_size, end = std::min<long>(n, (long)(b + 1) * batch_size); r < end; ++r)
+                perm_[k++] = (int)r;
     }
     ensure_capacity(std::min(batch_size, n));
 }
@@ -237,12 +238,12 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
     FlushDenormals flush;
     if (!compiled_) throw std::logic_error("the network must be compiled before evaluate");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
-    batch_size = inference_rows(batch_size);
-    ensure_capacity(std::min(batch_size, n));
+    batch_size = std::min(inference_rows(batch_size), n);  // start + batch_size stays below 2n: no overflow
+    ensure_capacity(batch_size);
     std::vector<double> sums(1 + metrics_.size(), 0.0);
     const int yc = y_cols();
-    for (int start = 0; start < n; start += batch_size) {
-        const int rows = std::min(batch_size, n - start);
+    for (long start = 0; start < n; start += batch_size) {
+        const int rows = (int)std::min<long>(batch_size, n - start);
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         const ActInfo out = graph_.output_activation();
@@ -257,11 +258,11 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
 void Network::predict(const float* const* xs, int n, int batch_size, float* out) {
     FlushDenormals flush;
     if (n < 0 || batch_size <= 0) throw std::invalid_argument("predict: n and batch_size must be positive");
-    batch_size = inference_rows(batch_size);
-    ensure_capacity(std::min(batch_size, std::max(n, 1)));
+    batch_size = std::min(inference_rows(batch_size), std::max(n, 1));  // no overflow in start + batch_size
+    ensure_capacity(batch_size);
     const long od = output_dim();
-    for (int start = 0; start < n; start += batch_size) {
-        const int rows = std::min(batch_size, n - start);
+    for (long start = 0; start < n; start += batch_size) {
+        const int rows = (int)std::min<long>(batch_size, n - start);
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         std::copy(p, p + rows * od, out + start * od);

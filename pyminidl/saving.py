@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from pyminidl import _atomic, layers as layers_module, losses, optimizers
+from pyminidl import _atomic, _check, layers as layers_module, losses, optimizers
 
 FORMAT = "pyminidl"
 FORMAT_VERSION = 1
@@ -296,9 +296,13 @@ def _restore_optimizer(model, arrays, state, path):
     net = model._net
     _expect(isinstance(state, dict), path, "the optimizer state is not an object")
     iterations, product, count = state.get("iterations"), state.get("nadam_u_product"), state.get("slots")
-    _expect(_is_int(iterations) and 0 <= iterations < 2**63, path, f"bad iteration count {iterations!r:.80}")
-    _expect(isinstance(product, (int, float)) and not isinstance(product, bool), path,
-            f"bad nadam_u_product {product!r:.80}")
+    # The values the core will compute with: an iteration count near 2**63 overflowed after one epoch, a NaN
+    # Nadam product made every weight NaN (the same checks as a user's assignment).
+    try:
+        _check.state_count("optimizer iterations", iterations)
+        _check.state_number("nadam_u_product", product, 0.0, 1.0)
+    except (TypeError, ValueError) as e:
+        raise _BadFile(f"Cannot load {path}: {e}") from None
     slots = net.slots()
     _expect(count == len(slots), path, f"the optimizer state has {count!r:.20} slots, but "
             f"{type(model.optimizer).__name__} uses {len(slots)}")

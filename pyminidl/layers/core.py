@@ -1,7 +1,7 @@
 """The core layers: Input, Dense, Activation, Dropout, Flatten. Python keeps their configuration; the numbers
 live in C++."""
 
-import numpy as np
+import math
 
 from pyminidl import _check, activations, initializers
 from pyminidl.backend import unique_name
@@ -132,7 +132,7 @@ class Flatten(Layer):
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape):
-        return (int(np.prod(input_shape)),)
+        return (math.prod(input_shape),)  # Python ints: no int64 wrap (Layer._build checks the size)
 
     def _spec(self):
         return "flatten", {}
