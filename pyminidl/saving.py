@@ -176,7 +176,12 @@ def _read(path):
     disk_size = os.path.getsize(path)
     _expect(zipfile.is_zipfile(path), path, "it is not a zip archive, so not a pyminidl file")
     with zipfile.ZipFile(path) as zf:
-        members = {info.filename: info for info in zf.infolist()}
+        infos = zf.infolist()
+        members = {info.filename: info for info in infos}
+        if len(members) != len(infos):  # zipfile would read the last one; another reader may take the first
+            names = [info.filename for info in infos]
+            _expect(False, path, "it holds duplicate members: " +
+                    ", ".join(sorted({n for n in names if names.count(n) > 1})))
         meta = _read_json(zf, members, "metadata.json", path)
         _check_metadata(meta, path)
         config = _read_json(zf, members, "config.json", path) if meta["kind"] == "model" else None

@@ -196,3 +196,22 @@ def test_the_core_bounds_the_training_state_it_is_given():
 def test_the_core_refuses_input_shapes_past_its_sizes():
     with pytest.raises(ValueError, match=r"at most 2147483647 elements per sample, got \(65536, 65536\)"):
         _core.Network([("flatten", [0], {}), ("dense", [1], {"units": 1})], [(65536, 65536)], 0)
+
+
+@pytest.mark.parametrize("member", ["arrays.bin", "config.json", "arrays.json", "metadata.json"])
+def test_a_file_with_duplicate_members_is_refused(tmp_path, member):
+    import warnings
+    import zipfile
+    model = tf.Sequential([L.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zin, zipfile.ZipFile(tmp_path / "bad.keras", "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns "Duplicate name"
+            zout.writestr(zin.getinfo(member), zin.read(member))
+    with pytest.raises(ValueError, match=f"holds duplicate members: {re.escape(member)}"):
+        tf.models.load_model(tmp_path / "bad.keras")
+    with pytest.raises(ValueError, match="holds duplicate members"):
+        model.load_weights(tmp_path / "bad.keras")
