@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
-from pyminidl import _guard, optimizers, progress
+from pyminidl import _chunks, _guard, optimizers, progress
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
@@ -353,7 +353,7 @@ class Sequential:
         cbs = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": verbose, "steps": None})
         cbs.on_test_begin()
         start = time.perf_counter()
-        logs = self._logs(self._net.evaluate([x], y, w, batch_size))
+        logs = self._logs(_chunks.evaluate(self._net, [x], y, w, batch_size))  # Ctrl-C seen every ~0.1 s
         elapsed = time.perf_counter() - start
         cbs.on_test_end(logs)
         steps = math.ceil(len(x) / batch_size)
@@ -368,7 +368,8 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs for x as a float32 array of shape (n, units)."""
-        if self._net is not None and batch_size is None and not verbose:
+        if self._net is not None and batch_size is None and not verbose and \
+                _chunks.small(self._net, x.shape[0] if getattr(x, "ndim", 0) else 0):
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
             if out is not None:
                 return out
@@ -377,7 +378,7 @@ class Sequential:
         verbose = _verbosity(verbose, default=0)
         x = self._inputs(x)
         start = time.perf_counter()
-        out = self._net.predict([x], batch_size)
+        out = _chunks.predict(self._net, [x], batch_size)  # in chunks: Ctrl-C seen every ~0.1 s
         if verbose:
             steps = math.ceil(len(x) / batch_size)
             elapsed = time.perf_counter() - start
