@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "activations.h"
+#include "aligned.h"
 #include "bindings_common.h"
 #include "gemm.h"
 #include "losses.h"
@@ -56,6 +57,9 @@ void bind_kernels(py::module_& m) {
     }, py::arg("n"), "threads to use, in [1, max_num_threads()]; returns the count in use (fewer when the "
        "system would not create that many, 1 in a child of fork())");
     m.def("max_num_threads", &max_num_threads);
+    m.def("_require_memory", [](double bytes, const std::string& what) {
+        require_memory(bytes > 9e18 ? (size_t)9e18 : (size_t)std::max(0.0, bytes), what.c_str());
+    }, py::arg("bytes"), py::arg("what"), "MemoryError naming `what` when `bytes` exceed the memory available");
     m.def("get_num_threads", &get_num_threads);
     m.def("_inject_buffer_failures", &inject_buffer_failures, py::arg("after"), py::arg("count"),
           "test hook: of the GEMM's next buffer requests, `after` succeed, then `count` fail (MemoryError)");

@@ -160,6 +160,7 @@ FloatArray predict(Network& n, const std::vector<FloatArray>& xs, long batch_siz
     const long rows = xs[0].ndim() > 0 ? xs[0].shape(0) : 0;
     std::vector<py::ssize_t> shape{rows};
     for (int d : n.graph().output_shape()) shape.push_back(d);
+    require_memory(4 * (size_t)rows * (size_t)n.output_dim(), "predict's output");
     FloatArray out(shape);
     float* po = out.mutable_data();
     const std::vector<const float*> px = pointers(xs);

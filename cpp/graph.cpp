@@ -57,6 +57,9 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
             total += shape_size(p.shape);
             has_trainable[j] = has_trainable[j] || p.trainable;
         }
+    // Everything the network will hold, checked before any of it is touched: parameters, gradients, the
+    // optimizer's three slots (network.h) and the first 32 rows of workspaces.
+    require_memory(4 * (size_t)(5 * trainable + frozen + 32 * floats_per_row()), "the network");
     params_.assign(trainable, 0.0f);
     grads_.assign(trainable, 0.0f);
     frozen_.assign(frozen, 0.0f);

@@ -88,6 +88,10 @@ void Network::compile(const LossConfig& loss, const std::vector<Metric>& metrics
 
 void Network::ensure_capacity(int rows) {
     if (rows <= capacity_) return;
+    // The workspaces and gather buffers of `rows` rows, checked as a whole before any grows.
+    long per_row = graph_.floats_per_row() + output_dim() + 1;
+    for (int k = 0; k < num_inputs(); ++k) per_row += input_size(k);
+    require_memory(4 * (size_t)rows * (size_t)per_row, ("a batch of " + std::to_string(rows) + " rows").c_str());
     capacity_ = rows;
     graph_.reserve(rows);
     for (int k = 0; k < num_inputs(); ++k) xb_[k].resize((long)rows * input_size(k));

@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 
+from pyminidl import _core
+
 _CHUNK_SECONDS = 0.1
 # Multiply-adds (rows x parameters: a dense network's work per row is about its parameter count) done in one
 # call, a few milliseconds: smaller inputs skip the chunking, larger ones start with a chunk this size, which
@@ -36,6 +38,7 @@ def predict(net, xs, batch_size):
     n = len(xs[0])
     if small(net, n):
         return net.predict(xs, batch_size)
+    _core._require_memory(4 * n * net.output_dim, f"predict's output ({n} rows of {net.output_dim} floats)")
     out = np.empty((n,) + tuple(net.output_shape), dtype=np.float32)
 
     def chunk(start, stop):

@@ -215,3 +215,36 @@ def test_a_file_with_duplicate_members_is_refused(tmp_path, member):
         tf.models.load_model(tmp_path / "bad.keras")
     with pytest.raises(ValueError, match="holds duplicate members"):
         model.load_weights(tmp_path / "bad.keras")
+
+
+def _available():
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, KeyError, ValueError, IndexError):
+        pytest.skip("this system does not say how much memory is available")
+
+
+def _rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_a_model_that_cannot_fit_in_memory_is_refused_before_allocating():
+    # Before: the kernel's overcommit let the core fill 1.2 GB page by page before MemoryError.
+    units = 40000  # a 1.6e9-float kernel (within the core's int sizes); 32 GB per layer with gradient and slots
+    layers = int(_available() // (20 * units * units)) + 2
+    before = _rss()
+    with pytest.raises(MemoryError, match=r"the network needs [\d.]+ GiB \(\d+ bytes\), but only [\d.]+ GiB"):
+        tf.Sequential([L.Dense(units, input_shape=(units,))] + [L.Dense(units) for _ in range(layers - 1)])
+    assert _rss() - before < 64 << 20
+
+
+def test_predict_checks_its_output_fits_in_memory(monkeypatch):
+    from pyminidl import _chunks
+    monkeypatch.setattr(_chunks, "_FIRST_WORK", 1)  # the chunked path for any size
+    model = tf.Sequential([L.Dense(3, input_shape=(2,))])
+    with pytest.raises(MemoryError, match=r"predict's output \(100 rows of 3 floats\) needs"):
+        _core._require_memory(_available() + (1 << 30), "predict's output (100 rows of 3 floats)")
+    assert model.predict(np.ones((100, 2), np.float32), batch_size=10).shape == (100, 3)
