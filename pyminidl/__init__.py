@@ -6,7 +6,20 @@
 
 import os as _os
 
-from pyminidl import _core
+# Waits that yield (docs/reliability.md): libgomp's threads spin about 300,000 times (milliseconds) at each
+# barrier before they sleep. On a machine whose cores are busy with other processes, a thread spinning at
+# the end of a small parallel region holds the core that a descheduled team mate needs, and a 0.2 ms call
+# can take tens of milliseconds. A short spin (still enough to bridge the gaps between back-to-back regions
+# in training) then a sleep, unless the user chose a policy. libgomp reads these when it loads, with _core;
+# the variables are set only for that moment, so child processes and other libraries do not inherit them.
+_WAIT_DEFAULTS = {"GOMP_SPINCOUNT": "10000"}
+_wait_set = [k for k in _WAIT_DEFAULTS if k not in _os.environ and "OMP_WAIT_POLICY" not in _os.environ]
+_os.environ.update({k: _WAIT_DEFAULTS[k] for k in _wait_set})
+try:
+    from pyminidl import _core
+finally:
+    for _k in _wait_set:
+        _os.environ.pop(_k, None)
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
 from pyminidl import nn, optimizers, random, utils
 from pyminidl.backend import clear_session
