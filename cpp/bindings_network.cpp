@@ -195,9 +195,17 @@ void bind_network(py::module_& m) {
             std::lock_guard<std::mutex> lock(n.mutex);
             n.compile(loss, metrics, opt);
         }, py::arg("loss"), py::arg("metrics"), py::arg("optimizer"))
-        .def("set_learning_rate", &Network::set_learning_rate)
+        .def("set_learning_rate", [](Network& n, float lr) {  // another thread's, while fit runs: not mid-step
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.set_learning_rate(lr);
+        }, py::arg("lr"))
         .def("current_learning_rate", &Network::current_learning_rate)
-        .def("reseed", &Network::reseed)
+        .def("reseed", [](Network& n, uint64_t seed) {  // the stream a running computation draws from
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.reseed(seed);
+        }, py::arg("seed"))
         .def_property_readonly("input_shapes", [](Network& n) {
             py::list out;
             for (const Shape& s : n.graph().input_shapes()) out.append(shape_tuple(s));
