@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -20,12 +21,15 @@ void softmax_rows(const float* z, float* y, int rows, int cols) {
     for (int r = 0; r < rows; ++r) {
         const float* zr = z + (long)r * cols;
         float* yr = y + (long)r * cols;
-        float m = zr[0];
-        for (int c = 1; c < cols; ++c) m = std::max(m, zr[c]);
+        float m = -std::numeric_limits<float>::infinity();  // the max over the row's numbers (NaN skipped)
+        for (int c = 0; c < cols; ++c) m = zr[c] > m ? zr[c] : m;
         for (int c = 0; c < cols; ++c) yr[c] = zr[c] - m;
     }
+    // As TF's CPU softmax (its vectorised exp maps NaN to +inf): a NaN (a NaN logit, or inf - inf) makes the
+    // row's sum inf, so the row becomes NaN where the NaN was and 0 elsewhere: [NaN, -1, 7] -> [NaN, 0, 0].
     const long n = (long)rows * cols;
-    for (long i = 0; i < n; ++i) y[i] = vmath::exp(y[i]);
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    for (long i = 0; i < n; ++i) y[i] = y[i] != y[i] ? kInf : vmath::exp(y[i]);
     for (int r = 0; r < rows; ++r) {
         float* yr = y + (long)r * cols;
         float s = 0.0f;
@@ -83,8 +87,8 @@ inline void elementwise_backward(Act act, float alpha, const float* z, const flo
         if (dz != dy) std::copy(dy, dy + n, dz);
         return;
     }
-    if (act == Act::Relu) {  // no multiply: the gradient passes or is zero
-        for (long i = 0; i < n; ++i) dz[i] = z[i] > 0.0f ? dy[i] : 0.0f;
+    if (act == Act::Relu) {  // TF's ReluGrad: dy * (z > 0), so a NaN or inf dy stays NaN where z <= 0
+        for (long i = 0; i < n; ++i) dz[i] = dy[i] * (z[i] > 0.0f ? 1.0f : 0.0f);
         return;
     }
     with_elementwise(act, [&](auto a) {

@@ -54,6 +54,11 @@ void act_backward(Act act, float alpha, const float* z, const float* y, const fl
 void act_backward_block(Act act, float alpha, const float* z, const float* y, float* d, long ld, int rows, int cols);
 
 // --- the formulas, as Keras 3 writes them (keras/src/activations) ------------------------------------------
+// NaN and ±inf follow TensorFlow's CPU kernels (tensorflow/core/kernels/relu_op_functor.h, and Keras' formulas
+// under TF autodiff; KERAS_REFERENCE.md section 13): every activation returns NaN for NaN, so one NaN input
+// reaches the loss (and TerminateOnNaN) instead of being hidden as 0 by relu. Each rule is a select written so
+// that a NaN operand falls through to the side that carries it (`x < 0 ? 0 : x`, not `x > 0 ? x : 0`): the
+// same vector blend, no extra cost. Gradients are dy times the derivative, as TF's (NaN * 0 is NaN).
 // Formula<A>::f(alpha, x) is the value, df(alpha, x, y) the derivative given x and y = f(x). exp, expm1, tanh,
 // erfc, softplus and sigmoid are vmath's, so the loops over a layer vectorise. An activation without a Formula
 // (softmax) is not elementwise.
@@ -73,7 +78,7 @@ struct Formula<Act::Linear> : Elementwise {
 };
 template <>
 struct Formula<Act::Relu> : Elementwise {
-    static float f(float, float x) { return x > 0.0f ? x : 0.0f; }
+    static float f(float, float x) { return x < 0.0f ? 0.0f : x; }  // NaN passes, as tf.nn.relu
     static float df(float, float x, float) { return x > 0.0f ? 1.0f : 0.0f; }
 };
 template <>
@@ -89,13 +94,16 @@ struct Formula<Act::Tanh> : Elementwise {
 template <>
 struct Formula<Act::Elu> : Elementwise {
     static float f(float alpha, float x) { return x > 0.0f ? x : alpha * vmath::expm1(x); }
-    static float df(float alpha, float x, float y) { return x > 0.0f ? 1.0f : y + alpha; }
+    // TF's EluGrad tests the output: y < 0 takes the exponential side, anything else (x >= 0, NaN) the linear
+    // one; Keras' elu(alpha) scales the non-positive side by alpha.
+    static float df(float alpha, float x, float y) { return x > 0.0f ? 1.0f : (y < 0.0f ? y + alpha : alpha); }
 };
 template <>
 struct Formula<Act::Selu> : Elementwise {
     static constexpr float kScale = 1.0507009873554805f, kAlpha = 1.6732632423543772f;
     static float f(float, float x) { return kScale * (x > 0.0f ? x : kAlpha * vmath::expm1(x)); }
-    static float df(float, float x, float y) { return x > 0.0f ? kScale : y + kScale * kAlpha; }
+    // TF's SeluGrad: y < 0 ? dy (y + scale alpha) : dy scale (NaN takes the linear side)
+    static float df(float, float, float y) { return y < 0.0f ? y + kScale * kAlpha : kScale; }
 };
 template <>
 struct Formula<Act::Softplus> : Elementwise {
@@ -136,17 +144,20 @@ struct Formula<Act::GeluApprox> : Elementwise {  // gelu(approximate=True): the 
 };
 template <>
 struct Formula<Act::LeakyRelu> : Elementwise {
-    static float f(float alpha, float x) { return x >= 0.0f ? x : alpha * x; }
-    static float df(float alpha, float x, float) { return x >= 0.0f ? 1.0f : alpha; }
+    static float f(float alpha, float x) { return x > 0.0f ? x : alpha * x; }  // NaN: alpha * NaN
+    static float df(float alpha, float x, float) { return x > 0.0f ? 1.0f : alpha; }  // TF: x > 0 selects dy
 };
 template <>
 struct Formula<Act::Relu6> : Elementwise {
-    static float f(float, float x) { return std::min(std::max(x, 0.0f), 6.0f); }
+    static float f(float, float x) { return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x); }  // NaN passes
     static float df(float, float x, float) { return (x > 0.0f && x < 6.0f) ? 1.0f : 0.0f; }
 };
 template <>
 struct Formula<Act::HardSigmoid> : Elementwise {  // Keras 3: relu6(x + 3) / 6, not Keras 2's 0.2x + 0.5
-    static float f(float, float x) { return std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f); }
+    static float f(float, float x) {
+        const float h = x / 6.0f + 0.5f;
+        return h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h);  // NaN passes
+    }
     static float df(float, float x, float) { return (x > -3.0f && x < 3.0f) ? 1.0f / 6.0f : 0.0f; }
 };
 template <>
@@ -165,7 +176,12 @@ struct Formula<Act::Mish> : Elementwise {
 template <>
 struct Formula<Act::HardSwish> : Elementwise {  // Keras 3's hard_silu (alias hard_swish): x * hard_sigmoid(x)
     static float f(float, float x) { return x * Formula<Act::HardSigmoid>::f(0.0f, x); }
-    static float df(float, float x, float) { return x >= 3.0f ? 1.0f : (x > -3.0f ? x / 3.0f + 0.5f : 0.0f); }
+    static float df(float, float x, float) {
+        const float d = x >= 3.0f ? 1.0f : (x > -3.0f ? x / 3.0f + 0.5f : 0.0f);
+        // TF's autodiff of x * relu6(x + 3) / 6 adds x * relu6'(x + 3) / 6: NaN for a NaN or infinite x (inf * 0),
+        // nothing for a finite one (x * 0.0f is 0: d unchanged).
+        return d + x * 0.0f;
+    }
 };
 
 }  // namespace pmdl

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "activations.h"
+#include "aligned.h"
 #include "bindings_common.h"
 #include "gemm.h"
 #include "losses.h"
@@ -51,10 +52,14 @@ void bind_kernels(py::module_& m) {
         py::gil_scoped_release release;
         return count_nonfinite(p, n);
     }, py::arg("x"), "number of NaN and infinite values in a float32 C-contiguous array");
-    m.def("set_num_threads", [](int n) {
-        if (n < 1) throw py::value_error("num_threads must be a positive integer, got " + std::to_string(n));
-        set_num_threads(n);
-    }, py::arg("n"));
+    m.def("set_num_threads", [](long n) {  // long: a huge count gets the range error, not a type error
+        return set_num_threads((int)std::max<long>(-1, std::min<long>(n, 1L << 30)));
+    }, py::arg("n"), "threads to use, in [1, max_num_threads()]; returns the count in use (fewer when the "
+       "system would not create that many, 1 in a child of fork())");
+    m.def("max_num_threads", &max_num_threads);
+    m.def("_require_memory", [](double bytes, const std::string& what) {
+        require_memory(bytes > 9e18 ? (size_t)9e18 : (size_t)std::max(0.0, bytes), what.c_str());
+    }, py::arg("bytes"), py::arg("what"), "MemoryError naming `what` when `bytes` exceed the memory available");
     m.def("get_num_threads", &get_num_threads);
     m.def("_inject_buffer_failures", &inject_buffer_failures, py::arg("after"), py::arg("count"),
           "test hook: of the GEMM's next buffer requests, `after` succeed, then `count` fail (MemoryError)");

@@ -160,6 +160,7 @@ FloatArray predict(Network& n, const std::vector<FloatArray>& xs, long batch_siz
     const long rows = xs[0].ndim() > 0 ? xs[0].shape(0) : 0;
     std::vector<py::ssize_t> shape{rows};
     for (int d : n.graph().output_shape()) shape.push_back(d);
+    require_memory(4 * (size_t)rows * (size_t)n.output_dim(), "predict's output");
     FloatArray out(shape);
     float* po = out.mutable_data();
     const std::vector<const float*> px = pointers(xs);
@@ -215,9 +216,17 @@ void bind_network(py::module_& m) {
             std::lock_guard<std::mutex> lock(n.mutex);
             return n.weight_penalty_total();
         }, "the sum of the weight penalties at the current weights")
-        .def("set_learning_rate", &Network::set_learning_rate)
+        .def("set_learning_rate", [](Network& n, float lr) {  // another thread's, while fit runs: not mid-step
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.set_learning_rate(lr);
+        }, py::arg("lr"))
         .def("current_learning_rate", &Network::current_learning_rate)
-        .def("reseed", &Network::reseed)
+        .def("reseed", [](Network& n, uint64_t seed) {  // the stream a running computation draws from
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(n.mutex);
+            n.reseed(seed);
+        }, py::arg("seed"))
         .def_property_readonly("input_shapes", [](Network& n) {
             py::list out;
             for (const Shape& s : n.graph().input_shapes()) out.append(shape_tuple(s));
@@ -236,11 +245,13 @@ void bind_network(py::module_& m) {
         .def_property_readonly("num_trainable_params", &Network::num_trainable)
         .def_property_readonly("num_slots", [](Network& n) { return n.optimizer().num_slots(); })
         .def_property_readonly("compiled", &Network::compiled)
+        // Training state a file or a user may set: bounded by the optimizer's setters, so that the step count
+        // cannot overflow (2**53: exact in the schedules' double) and a rule's scalar stays a finite number in
+        // its range (Nadam's product in [0, 1]).
         .def_property("iterations", [](Network& n) { return n.optimizer().iterations; },
                       [](Network& n, int64_t it) {
-                          if (it < 0) throw py::value_error("iterations must be >= 0, got " + std::to_string(it));
                           std::lock_guard<std::mutex> lock(n.mutex);
-                          n.optimizer().iterations = it;
+                          n.optimizer().set_iterations(it);
                       })
         .def_property("optimizer_scalars", [](Network& n) {
             py::dict out;  // the rule's state besides slots and iterations, e.g. Nadam's {"u_product": ...}
@@ -260,7 +271,15 @@ void bind_network(py::module_& m) {
             if (values.size() != next.size())
                 throw py::value_error("optimizer_scalars: expected " + std::to_string(next.size()) + " values, got " +
                                       std::to_string(values.size()));
-            for (int i = 0; i < opt.num_scalars(); ++i) opt.scalar(i) = next[i];
+            // and every value against its range before any changes: set the old ones back if one is refused
+            std::vector<double> old(opt.num_scalars());
+            for (int i = 0; i < opt.num_scalars(); ++i) old[i] = opt.scalar(i);
+            try {
+                for (int i = 0; i < opt.num_scalars(); ++i) opt.set_scalar(i, next[i]);
+            } catch (...) {
+                for (int i = 0; i < opt.num_scalars(); ++i) opt.scalar(i) = old[i];
+                throw;
+            }
         })
         // Nadam's scalar (1.0 for the other rules, which have none): the name code written before
         // optimizer_scalars uses.
@@ -274,7 +293,11 @@ void bind_network(py::module_& m) {
             std::lock_guard<std::mutex> lock(n.mutex);
             for (int i = 0; i < opt.num_scalars(); ++i) {
                 if (std::string(opt.scalar_name(i)) == "u_product") {
-                    opt.scalar(i) = v;
+                    try {
+                        opt.set_scalar(i, v);
+                    } catch (const std::invalid_argument& e) {
+                        throw py::value_error(std::string("nadam_") + e.what());
+                    }
                     return;
                 }
             }

@@ -8,11 +8,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <pthread.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -63,15 +69,63 @@ const GemmKernel& g_kernel = pick_kernel();
 
 const GemmKernel& kernel() { return g_kernel; }
 
+// At most this many threads: 4 per core, or 8, and never past 1024. libgomp ends the process (exit code 1,
+// no exception) when it cannot create a thread, so counts far past the cores are refused up front.
+int max_threads() {
+    const long cores = std::max(1u, std::thread::hardware_concurrency());
+    return (int)std::min(1024L, std::max(8L, 4 * cores));
+}
+
 int default_threads() {
 #ifdef _OPENMP
-    return omp_get_max_threads();  // honours OMP_NUM_THREADS
+    return std::min(omp_get_max_threads(), max_threads());  // honours OMP_NUM_THREADS, within the limit
 #else
     return 1;
 #endif
 }
 
 int g_threads = default_threads();
+
+// fork(): libgomp keeps its worker threads in a pool that a child inherits without the threads (only the
+// forking thread survives), so the child's first parallel region would wait for them forever. The child
+// therefore runs single-threaded: every threaded loop here takes its one-thread path when g_threads is 1,
+// without entering a parallel region. (libgomp offers no way to rebuild its pool in the child.)
+bool g_forked_child = false;
+void child_after_fork() {
+    g_threads = 1;
+    g_forked_child = true;
+}
+[[maybe_unused]] const int g_atfork_registered = pthread_atfork(nullptr, nullptr, child_after_fork);
+
+// How many of n - 1 extra threads the system lets us create right now (all alive at once, as an OpenMP
+// team's are), plus the caller: set_num_threads falls back to that many instead of letting libgomp fail.
+int threads_creatable(int n) {
+    struct Gate {
+        std::mutex m;
+        std::condition_variable cv;
+        bool open = false;
+    } gate;
+    std::vector<pthread_t> made;
+    made.reserve(n);
+    auto wait = [](void* g) -> void* {
+        Gate& gate = *static_cast<Gate*>(g);
+        std::unique_lock<std::mutex> lock(gate.m);
+        gate.cv.wait(lock, [&] { return gate.open; });
+        return nullptr;
+    };
+    for (int i = 1; i < n; ++i) {
+        pthread_t t;
+        if (pthread_create(&t, nullptr, wait, &gate) != 0) break;
+        made.push_back(t);
+    }
+    {
+        std::lock_guard<std::mutex> lock(gate.m);
+        gate.open = true;
+    }
+    gate.cv.notify_all();
+    for (pthread_t t : made) pthread_join(t, nullptr);
+    return 1 + (int)made.size();
+}
 
 bool in_parallel() {
 #ifdef _OPENMP
@@ -255,13 +309,23 @@ void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
 
 }  // namespace
 
-void set_num_threads(int n) { g_threads = std::max(1, n); }
+int set_num_threads(int n) {
+    if (n < 1 || n > max_threads())
+        throw std::invalid_argument("num_threads must be between 1 and " + std::to_string(max_threads()) +
+                                    " (4 per core, at least 8), got " + std::to_string(n));
+#ifdef _OPENMP
+    if (g_forked_child) return g_threads = 1;  // see child_after_fork
+    if (n > g_threads) n = threads_creatable(n);
+#endif
+    return g_threads = n;
+}
+int max_num_threads() { return max_threads(); }
 int get_num_threads() { return g_threads; }
 const char* gemm_kernel_name() { return kernel().name; }
 
 double measure_peak_gflops(int threads) {
     const GemmKernel& K = kernel();
-    threads = std::max(1, threads);
+    threads = g_forked_child ? 1 : std::max(1, threads);  // no parallel region in a child of fork()
     const long iters = 2000000;  // ~10-20 ms of FMAs per thread
     double best = 0.0;
     for (int rep = 0; rep < 4; ++rep) {  // the first run also wakes the wide units up

@@ -30,8 +30,11 @@ void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha
 void inject_buffer_failures(int after, int count);
 
 // Threads used by gemm and the network loops (1 = no threading); results never depend on it.
-void set_num_threads(int n);
+// set_num_threads throws std::invalid_argument outside [1, max_num_threads()] and returns the count in
+// use: fewer than n when the system would not create that many threads, 1 in a child of fork().
+int set_num_threads(int n);
 int get_num_threads();
+int max_num_threads();
 
 // Measured fp32 peak of this machine in GFLOP/s for `threads` threads: a register-only FMA loop
 // with the same instruction set as the chosen micro-kernel (the benchmark's yardstick).

@@ -16,8 +16,10 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
     for (const Shape& s : input_shapes_) {
         bool ok = !s.empty();
         long size = 1;
-        for (int d : s) ok = ok && d > 0 && (size *= d) <= kMaxSize;
-        if (!ok) throw std::invalid_argument("input shapes must be positive, got " + shape_text(s));
+        for (int d : s) ok = ok && d > 0 && (size *= d) < kMaxSize;  // kMaxSize: exclusive (ints)
+        if (!ok)
+            throw std::invalid_argument("input shapes must be positive with at most " + std::to_string(kMaxSize - 1) +
+                                        " elements per sample, got " + shape_text(s));
         shapes.push_back(s);
     }
     std::vector<int> consumers(I + L, 0);
@@ -55,6 +57,10 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
             total += shape_size(p.shape);
             has_trainable[j] = has_trainable[j] || p.trainable;
         }
+    // Everything the network will hold, checked before any of it is touched: parameters, gradients, the
+    // optimizer's slots (allocated when it is configured, up to three per parameter for the built-in rules:
+    // a network that cannot hold them cannot train) and the first 32 rows of workspaces.
+    require_memory(4 * (size_t)(5 * trainable + frozen + 32 * floats_per_row()), "the network");
     params_.assign(trainable, 0.0f);
     grads_.assign(trainable, 0.0f);
     frozen_.assign(frozen, 0.0f);

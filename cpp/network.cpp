@@ -63,10 +63,19 @@ void Network::compile(const LossConfig& loss, const std::vector<MetricConfig>& m
     loss_ = loss;
     metrics_ = std::move(metric_set);
     compiled_ = true;
+    // An epoch begun before sized its sums for the old metrics and checked its targets against the old loss:
+    // it ends here, so a train_batches that follows (a callback's compile, another thread's) refuses to run.
+    epoch_n_ = 0;
+    sums_.assign(1, 0.0);  // the loss; the metrics count in metrics_, fresh here
+    seen_ = 0;
 }
 
 void Network::ensure_capacity(int rows) {
     if (rows <= capacity_) return;
+    // The workspaces and gather buffers of `rows` rows, checked as a whole before any grows.
+    long per_row = graph_.floats_per_row() + output_dim() + 1;
+    for (int k = 0; k < num_inputs(); ++k) per_row += input_size(k);
+    require_memory(4 * (size_t)rows * (size_t)per_row, ("a batch of " + std::to_string(rows) + " rows").c_str());
     capacity_ = rows;
     graph_.reserve(rows);
     for (int k = 0; k < num_inputs(); ++k) xb_[k].resize((long)rows * input_size(k));
@@ -134,8 +143,8 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
     if (!compiled_) throw std::logic_error("the network must be compiled before training");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("begin_epoch: n and batch_size must be positive");
     epoch_n_ = n;
-    batch_size_ = batch_size;
-    batches_ = (n + batch_size - 1) / batch_size;
+    batch_size = batch_size_ = std::min(batch_size, n);  // at most n rows: no int overflow in n + batch_size
+    batches_ = (int)(((long)n + batch_size - 1) / batch_size);
     seen_ = 0;
     sums_.assign(1, 0.0);
     metrics_.reset();
@@ -149,13 +158,16 @@ void Network::begin_epoch(int n, int batch_size, int shuffle_mode) {
         for (int i = batches_ - 1; i > 0; --i) std::swap(order[i], order[rng_.below(i + 1)]);
         int k = 0;
         for (int b : order)
-            for (int r = b * batch_size; r < std::min(n, (b + 1) * batch_size); ++r) perm_[k++] = r;
+            for (long r = (long)b * batch_size, end = std::min<long>(n, (long)(b + 1) * batch_size); r < end; ++r)
+                perm_[k++] = (int)r;
     }
     ensure_capacity(std::min(batch_size, n));
 }
 
 void Network::train_batches(const float* const* xs, const float* y, const float* w, int n, int first, int count) {
     FlushDenormals flush;
+    if (epoch_n_ == 0)
+        throw std::logic_error("train_batches: no epoch is open (compile() ends the current one): call begin_epoch");
     if (n != epoch_n_) throw std::invalid_argument("train_batches: sample count differs from begin_epoch");
     if (first < 0 || count < 0 || first + count > batches_) throw std::out_of_range("train_batches: batch range");
     const int yc = y_cols(), I = num_inputs();
@@ -224,14 +236,14 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
     FlushDenormals flush;
     if (!compiled_) throw std::logic_error("the network must be compiled before evaluate");
     if (n <= 0 || batch_size <= 0) throw std::invalid_argument("evaluate: n and batch_size must be positive");
-    batch_size = inference_rows(batch_size);
-    ensure_capacity(std::min(batch_size, n));
+    batch_size = std::min(inference_rows(batch_size), n);  // start + batch_size stays below 2n: no overflow
+    ensure_capacity(batch_size);
     double loss_sum = 0.0;
     MetricSet metrics = metrics_;  // its own state: evaluate may run inside an epoch (validation)
     metrics.reset();
     const int yc = y_cols();
-    for (int start = 0; start < n; start += batch_size) {
-        const int rows = std::min(batch_size, n - start);
+    for (long start = 0; start < n; start += batch_size) {
+        const int rows = (int)std::min<long>(batch_size, n - start);
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         const ActInfo out = graph_.output_activation();
@@ -249,11 +261,11 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
 void Network::predict(const float* const* xs, int n, int batch_size, float* out) {
     FlushDenormals flush;
     if (n < 0 || batch_size <= 0) throw std::invalid_argument("predict: n and batch_size must be positive");
-    batch_size = inference_rows(batch_size);
-    ensure_capacity(std::min(batch_size, std::max(n, 1)));
+    batch_size = std::min(inference_rows(batch_size), std::max(n, 1));  // no overflow in start + batch_size
+    ensure_capacity(batch_size);
     const long od = output_dim();
-    for (int start = 0; start < n; start += batch_size) {
-        const int rows = std::min(batch_size, n - start);
+    for (long start = 0; start < n; start += batch_size) {
+        const int rows = (int)std::min<long>(batch_size, n - start);
         point_inputs(xs, start);
         const float* p = graph_.forward(xp_.data(), rows, false, rng_);
         std::copy(p, p + rows * od, out + start * od);

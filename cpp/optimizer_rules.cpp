@@ -187,7 +187,7 @@ public:
         : b1_(h.number("beta_1", 0.9, 0.0, 1.0, true)), b2_(h.number("beta_2", 0.999, 0.0, 1.0, true)),
           eps_(h.number("epsilon", 1e-7, 0.0, HUGE_VAL)) {
         slots_ = {{"momentum", 0.0f}, {"velocity", 0.0f}};
-        scalars_ = {{"u_product", 1.0}};  // Keras' running product of the momentum schedule
+        scalars_ = {{"u_product", 1.0, 0.0, 1.0}};  // Keras' running product of the momentum schedule
     }
     // m_hat = c_m*m + c_g*g with c_m = u_{t+1}/(1 - prod_{t+1}), c_g = (1 - u_t)/(1 - prod_t); v_hat = v*c_v.
     StepScalars step_scalars(double t, float lr, double* u_product) const override {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -119,6 +120,8 @@ void Optimizer::configure(const OptimizerConfig& cfg) {
     if (cfg.schedule == Schedule::PiecewiseConstantDecay && cfg.values.size() != cfg.boundaries.size() + 1)
         throw std::invalid_argument("piecewise constant decay needs one more value than boundaries");
     learning_rate_at(cfg, 0);  // throws for an unknown schedule
+    if (rule->slots().size() > slots_.size())  // the new slot buffers, as a whole, before any is allocated
+        require_memory(4 * (size_t)n_ * (rule->slots().size() - slots_.size()), "the optimizer's slots");
     cfg_ = cfg;
     rule_ = std::move(rule);
     const auto& slots = rule_->slots();
@@ -127,6 +130,27 @@ void Optimizer::configure(const OptimizerConfig& cfg) {
     scalars_.clear();
     for (const Rule::Scalar& sc : rule_->scalars()) scalars_.push_back(sc.init);
     iterations = 0;
+}
+
+static std::string number_text(double v) {  // %g: "0", "1", "nan", "1e+300"
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return text;
+}
+
+void Optimizer::set_iterations(int64_t v) {
+    if (v < 0 || v > kMaxIterations)
+        throw std::invalid_argument("iterations must be an integer in [0, 2**53], got " + std::to_string(v));
+    iterations = v;
+}
+
+void Optimizer::set_scalar(int i, double v) {
+    if (i < 0 || i >= num_scalars()) throw std::out_of_range("optimizer scalar index");
+    const Rule::Scalar& sc = rule_->scalars()[i];
+    if (!(std::isfinite(v) && v >= sc.lo && v <= sc.hi))
+        throw std::invalid_argument(std::string(sc.name) + " must be a finite number in [" + number_text(sc.lo) +
+                                    ", " + number_text(sc.hi) + "], got " + number_text(v));
+    scalars_[i] = v;
 }
 
 void Optimizer::update_slices(const StepScalars& k, float* w, const float* g, long lo, long hi) {

@@ -4,6 +4,7 @@
 // touches that one C++ file, and the network never knows which rule it runs.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -80,6 +81,8 @@ public:
     struct Scalar {
         const char* name;  // state carried across steps besides the slots (Nadam's "u_product")
         double init;
+        // The values a file or a user may set (Optimizer::set_scalar): finite and within [lo, hi].
+        double lo = -HUGE_VAL, hi = HUGE_VAL;
     };
     static constexpr int kMaxSlots = 8;  // the optimizer passes slot pointers in a fixed array
     virtual ~Rule() = default;
@@ -129,6 +132,13 @@ public:
     int num_scalars() const { return rule_ ? (int)rule_->scalars().size() : 0; }
     const char* scalar_name(int i) const { return rule_->scalars()[i].name; }
     double& scalar(int i) { return scalars_[i]; }
+
+    // Training state a file or a user may set, bounded (std::invalid_argument otherwise): the step count in
+    // [0, 2**53] (exact in the schedules' double, far from int64 overflow), a scalar finite within its
+    // rule's [lo, hi] (Nadam's product in [0, 1]: a NaN one made every weight NaN).
+    static constexpr int64_t kMaxIterations = int64_t(1) << 53;
+    void set_iterations(int64_t v);
+    void set_scalar(int i, double v);
 
     int64_t iterations = 0;  // steps taken (Keras optimizer.iterations)
 

@@ -10,9 +10,11 @@
 namespace pmdl {
 
 // Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch gather)
-// over at least this many floats run on the GEMM's threads; below it waking them costs more than
-// the pass (a 256 x 512 relu on one core takes several times a parallel region's start-up).
-constexpr long kParallelRowsMin = 1L << 15;
+// over at least this many floats run on the GEMM's threads. A 256 x 512 relu (2^17 floats) takes ~15 us
+// on one core; a parallel region ~2 us on a quiet machine, but a scheduler slice when a team mate has lost
+// its core to another process (issue 18: tail latency). A region must be worth several of its own
+// overheads, so the cheapest pass starts at 2^17 floats (was 2^15, ~4 us of work: twice the overhead).
+constexpr long kParallelRowsMin = 1L << 17;
 
 // Calls fn(begin, end) on slices of [0, count) that together cover `count * width` floats of
 // work, on the threads when there are at least min_work floats, else once on the whole range.

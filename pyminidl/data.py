@@ -83,13 +83,11 @@ def sample_weights(sample_weight, class_weight, y_raw, n):
     if sample_weight is not None and class_weight is not None:
         raise ValueError("You cannot pass both sample_weight and class_weight; combine them into sample_weight")
     if sample_weight is not None:
-        w = as_array(sample_weight, "sample_weight").astype(np.float32)
+        w = _check.float32_array("sample_weight", as_array(sample_weight, "sample_weight"))
         if w.ndim == 2 and w.shape[1] == 1:
             w = w[:, 0]
         if w.ndim != 1 or len(w) != n:
             raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("sample_weight contains NaN or infinite values")
         return np.ascontiguousarray(w)
     if class_weight is not None:
         if not isinstance(class_weight, dict):

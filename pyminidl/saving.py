@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from pyminidl import _core, layers as layers_module, losses, optimizers
+from pyminidl import _atomic, _check, _core, layers as layers_module, losses, optimizers
 
 FORMAT = "pyminidl"
 FORMAT_VERSION = 1
@@ -154,24 +154,13 @@ def _write(path, kind, config, arrays, input_shape, optimizer_state, overwrite):
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     manifest = {"dtype": "<f4", "arrays": entries, "optimizer": optimizer_state,
                 "input_shape": None if input_shape is None else list(input_shape)}
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("metadata.json", json.dumps(metadata, indent=1))
-                if config is not None:
-                    zf.writestr("config.json", json.dumps(config, indent=1))
-                zf.writestr("arrays.json", json.dumps(manifest, indent=1))
-                zf.writestr("arrays.bin", b"".join(chunks), compress_type=zipfile.ZIP_STORED)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    with _atomic.replacing(path) as f:  # keeps the replaced file's mode; cleans stale temporaries
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata, indent=1))
+            if config is not None:
+                zf.writestr("config.json", json.dumps(config, indent=1))
+            zf.writestr("arrays.json", json.dumps(manifest, indent=1))
+            zf.writestr("arrays.bin", b"".join(chunks), compress_type=zipfile.ZIP_STORED)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -200,7 +189,12 @@ def _read(path):
     disk_size = os.path.getsize(path)
     _expect(zipfile.is_zipfile(path), path, "it is not a zip archive, so not a pyminidl file")
     with zipfile.ZipFile(path) as zf:
-        members = {info.filename: info for info in zf.infolist()}
+        infos = zf.infolist()
+        members = {info.filename: info for info in infos}
+        if len(members) != len(infos):  # zipfile would read the last one; another reader may take the first
+            names = [info.filename for info in infos]
+            _expect(False, path, "it holds duplicate members: " +
+                    ", ".join(sorted({n for n in names if names.count(n) > 1})))
         meta = _read_json(zf, members, "metadata.json", path)
         _check_metadata(meta, path)
         config = _read_json(zf, members, "config.json", path) if meta["kind"] == "model" else None
@@ -322,14 +316,22 @@ def _restore_optimizer(model, arrays, state, path):
     net = model._net
     _expect(isinstance(state, dict), path, "the optimizer state is not an object")
     iterations, count = state.get("iterations"), state.get("slots")
-    _expect(_is_int(iterations) and 0 <= iterations < 2**63, path, f"bad iteration count {iterations!r:.80}")
     names = set(net.optimizer_scalars)
     scalars = state.get("scalars")
     if scalars is None:  # written before the rules named their scalars: Nadam's was its only one
         scalars = {name: state.get("nadam_u_product") for name in names}
-    _expect(isinstance(scalars, dict) and set(scalars) == names and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in scalars.values()), path,
-        f"the optimizer scalars must be numbers named {sorted(names)}, got {scalars!r:.80}")
+    _expect(isinstance(scalars, dict) and set(scalars) == names, path,
+            f"the optimizer scalars must be numbers named {sorted(names)}, got {scalars!r:.80}")
+    # The values the core will compute with: an iteration count near 2**63 overflowed after one epoch, a NaN
+    # Nadam product made every weight NaN (the same checks as a user's assignment; the core checks each
+    # scalar against its rule's range when it is set below).
+    try:
+        _check.state_count("optimizer iterations", iterations)
+        if "nadam_u_product" in state:  # also written for readers before named scalars: must be sound too
+            _check.state_number("nadam_u_product", state["nadam_u_product"], 0.0, 1.0)
+        scalars = {name: _check.state_number(f"optimizer scalar {name}", v) for name, v in scalars.items()}
+    except (TypeError, ValueError) as e:
+        raise _BadFile(f"Cannot load {path}: {e}") from None
     slots = net.slots()
     _expect(count == len(slots), path, f"the optimizer state has {count!r:.20} slots, but "
             f"{type(model.optimizer).__name__} uses {len(slots)}")
@@ -337,10 +339,13 @@ def _restore_optimizer(model, arrays, state, path):
         a = arrays.get(f"optimizer/slots/{s}")
         _expect(a is not None and a.shape == view.shape, path, f"optimizer slot {s} is missing or has the wrong "
                 f"shape (need {view.shape})")
+    try:  # the core checks every scalar against its rule's range before it changes any
+        net.optimizer_scalars = scalars
+    except ValueError as e:
+        raise _BadFile(f"Cannot load {path}: {e}") from None
     for s, view in enumerate(slots):
         view[...] = arrays[f"optimizer/slots/{s}"]
     net.iterations = iterations
-    net.optimizer_scalars = {name: float(v) for name, v in scalars.items()}
 
 
 # --- arguments ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import callbacks as callbacks_module
+from pyminidl import _chunks, callbacks as callbacks_module
 
 _CHUNK_SECONDS = 0.1  # hand control back to Python this often: progress, callbacks, Ctrl-C
 
@@ -118,7 +118,7 @@ class Trainer:
         if self.val is not None and (epoch + 1) % self.validation_freq == 0:
             vx, vy, vw = self.val
             cbs.on_test_begin()
-            val_logs = self.model._logs(net.evaluate(vx, vy, vw, self.val_batch), "val_")
+            val_logs = self.model._logs(_chunks.evaluate(net, vx, vy, vw, self.val_batch), "val_")  # Ctrl-C
             cbs.on_test_end(val_logs)
             logs.update(val_logs)
         seconds = time.perf_counter() - start

@@ -166,7 +166,7 @@ BAD_GRAPHS = [
     ([("dense", [0], {"units": 2}), ("dense", [0], {"units": 2})], [(3,)], r"layer 0 \(dense\) feeds no other"),
     ([], [(3,)], r"at least one layer"),
     ([("dense", [0], {"units": 2})], [], r"at least one input"),
-    ([("dense", [0], {"units": 2})], [(0,)], r"input shapes must be positive, got \(0,\)"),
+    ([("dense", [0], {"units": 2})], [(0,)], r"input shapes must be positive with at most \d+ elements per sample, got \(0,\)"),
     ([("dense", 0, {"units": 2})], [(3,)], r"layers\[0\]: input ids must be a list of node ids, got 0"),
     (["dense"], [(3,)], r"must be \(kind, \[input ids\], \{attrs\}\)"),
 ]

@@ -58,8 +58,12 @@ class Layer:
         return input_shape
 
     def _build(self, input_shape):
+        # Sizes reach C++ as 32-bit ints: a product past the limit is an error here, never a wrapped int64.
+        _check.shape_size(f"Layer '{self.name}': input shape", input_shape)
+        output_shape = tuple(self.compute_output_shape(tuple(input_shape)))
+        _check.shape_size(f"Layer '{self.name}': output shape", output_shape)
         self.input_shape = (None,) + tuple(input_shape)
-        self.output_shape = (None,) + tuple(self.compute_output_shape(tuple(input_shape)))
+        self.output_shape = (None,) + output_shape
         self.built = True
 
     @property
@@ -178,7 +182,9 @@ def _shape_arg(name, shape):
     for s in shape:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 < s <= _check.MAX_SIZE:
             raise ValueError(f"{name} must be a tuple of positive integers such as (4,), got {shape!r}")
-    return tuple(int(s) for s in shape)
+    shape = tuple(int(s) for s in shape)
+    _check.shape_size(name, shape)
+    return shape
 
 
 def _set_weights(variables, weights, owner):

@@ -1,6 +1,8 @@
 """The core layers: Input, Dense, Activation, Dropout, Flatten. Python keeps their configuration; the numbers
 live in C++."""
 
+import math
+
 import numpy as np
 
 from pyminidl import _check, activations, constraints, initializers, regularizers
@@ -297,7 +299,7 @@ class Flatten(Layer):
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape):
-        return (int(np.prod(input_shape)),)
+        return (math.prod(input_shape),)  # Python ints: no int64 wrap (Layer._build checks the size)
 
     def _spec(self):
         return "flatten", {}

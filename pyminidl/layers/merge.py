@@ -33,6 +33,7 @@ class _Merge(Layer):
             raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of at "
                              f"least 2 inputs. Got {len(shapes)} inputs.")
         output_shape = tuple(self.compute_output_shape(shapes))  # Keras' shape rules and errors first
+        _check.shape_size(f"Layer '{self.name}': output shape", output_shape)  # sizes are 32-bit ints in C++
         if self._kind != "concatenate" and any(s != output_shape for s in shapes):
             raise NotImplementedError(f"{type(self).__name__} layer '{self.name}': pyminidl merges inputs of one "
                                       f"shape; broadcasting {[(None,) + s for s in shapes]} is not supported "

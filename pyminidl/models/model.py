@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check, _core, losses, metrics as metrics_module, optimizers, saving
+from pyminidl import _check, _core, _guard, losses, metrics as metrics_module, optimizers, saving
 from pyminidl.backend import unique_name
 from pyminidl.constraints import weight_rule
 from pyminidl.keras2_methods import Keras2Methods
@@ -129,12 +129,18 @@ class Model(Keras2Methods, Trainer, Layer):
             first += len(params)
         if rules:
             net.set_weight_rules(rules)
-        if self.optimizer is not None and self._net is not None and self.optimizer._network is self._net:
-            self.optimizer._network = None  # this model's own optimizer moves to the new network
+        self._drop_net()  # this model's own optimizer moves to the new network
         self._net, self._net_layers = net, plan.owners
         self._net_frozen = self._frozen_layers()
         if self.compiled:
             self._configure()
+
+    def _drop_net(self):
+        """Forget the network before a rebuild; the optimizer it held moves to the new one with the model
+        (else compile would warn that it is used by another model)."""
+        if self.optimizer is not None and self._net is not None and self.optimizer._network is self._net:
+            self.optimizer._network = None
+        self._net = None
 
     def _sync_trainable(self):
         """Rebuild the network when `trainable` flags changed since it was built: frozen weights live apart
@@ -210,6 +216,7 @@ class Model(Keras2Methods, Trainer, Layer):
     def get_weights(self):
         return [w.numpy() for w in self.weights]
 
+    @_guard.guarded("evaluate")  # the structure must not change under it
     def set_weights(self, weights):
         _set_weights(self.weights, weights, f"Model {self.name}")
 
@@ -220,6 +227,7 @@ class Model(Keras2Methods, Trainer, Layer):
         return int(sum(layer.count_params() for layer in self.layers))
 
     # --- compile ----------------------------------------------------------------------------------
+    @_guard.guarded("change")
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
         """Configures the model for training.
@@ -311,6 +319,7 @@ class Model(Keras2Methods, Trainer, Layer):
     def to_json(self, **kwargs):
         return json.dumps(serialize(self), **kwargs)
 
+    @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
     def save(self, filepath, overwrite=True, **kwargs):
         """Saves the architecture, weights, compile configuration and optimizer state to a `.keras` file.
 
@@ -325,10 +334,12 @@ class Model(Keras2Methods, Trainer, Layer):
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
         saving.save_model(self, filepath, overwrite=overwrite)
 
+    @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
     def save_weights(self, filepath, overwrite=True):
         """The layer weights to a '.weights.h5' file (pyminidl's own format, not HDF5)."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
+    @_guard.guarded("change")  # it may build an unbuilt model
     def load_weights(self, filepath):
         """Layer weights from a '.weights.h5' (or '.keras') file written by pyminidl."""
         saving.load_weights(self, filepath)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pyminidl import _check
+from pyminidl import _check, _guard
 from pyminidl.layers import Flatten, InputLayer, Layer, KerasTensor, deserialize, serialize
 from pyminidl.models.model import Model
 
@@ -49,6 +49,7 @@ class Sequential(Model):
                 self.add(layer)
 
     # --- structure --------------------------------------------------------------------------------
+    @_guard.guarded("change")
     def add(self, layer):
         """Adds a layer on top of the stack.
 
@@ -77,12 +78,13 @@ class Sequential(Model):
                 raise ValueError(f"Layer '{layer.name}' is already in this model")
             self._layers.append(layer)
             if self._net is not None:  # rebuilt: the layers already built keep their weights (Layer._attach)
-                self._net = None
+                self._drop_net()
                 self._build(self._input_shape)
                 return
         if self._input_shape is not None and self._can_build():
             self._build(self._input_shape)
 
+    @_guard.guarded("change")
     def pop(self):
         """Removes the last layer; the remaining layers keep their weights.
 
@@ -92,7 +94,7 @@ class Sequential(Model):
         if not self._layers:
             raise TypeError("There are no layers in the model")
         layer = self._layers.pop()
-        self._net = None
+        self._drop_net()
         if self._can_build() and self._input_shape is not None:
             self._build(self._input_shape)
         return layer
@@ -106,6 +108,7 @@ class Sequential(Model):
     def layers(self):
         return list(self._layers)
 
+    @_guard.guarded("change")
     def build(self, input_shape=None):
         """Create the weights for inputs of `input_shape` (with the batch axis, e.g. (None, 4))."""
         if input_shape is None:

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from pyminidl import _check, callbacks as callbacks_module, data, data_adapters, losses, progress
+from pyminidl import _check, _chunks, _guard, callbacks as callbacks_module, data, data_adapters, losses, progress
 from pyminidl.training import Trainer as EpochLoop, start_fit
 
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
@@ -71,6 +71,7 @@ class Trainer:
                                "loss=...) first")
 
     # --- training ---------------------------------------------------------------------------------
+    @_guard.guarded("fit")
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
@@ -164,6 +165,7 @@ class Trainer:
         return {prefix + k: float(v) for k, v in zip(keys, values)}
 
     # --- inference --------------------------------------------------------------------------------
+    @_guard.guarded("evaluate")
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         """Returns the loss and metrics of the model on the given data.
@@ -199,7 +201,7 @@ class Trainer:
         cbs.on_test_begin()
         self._take_weights()
         start = time.perf_counter()
-        logs = self._logs(self._net.evaluate(xs, y, w, batch_size))
+        logs = self._logs(_chunks.evaluate(self._net, xs, y, w, batch_size))  # Ctrl-C seen every ~0.1 s
         elapsed = time.perf_counter() - start
         cbs.on_test_end(logs)
         steps = math.ceil(len(xs[0]) / batch_size)
@@ -231,7 +233,8 @@ class Trainer:
         """
         if data_adapters.is_batch_source(x):
             return data_adapters.predict(self, x, steps, batch_size=batch_size, verbose=verbose)
-        if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict):
+        if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict) and \
+                _chunks.small(self._net, _rows(x)):  # many rows go in chunks below, so that Ctrl-C is seen
             self._take_weights()
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
             if out is not None:
@@ -242,7 +245,7 @@ class Trainer:
         xs = self._inputs(x)
         self._take_weights()
         start = time.perf_counter()
-        out = self._net.predict(xs, batch_size)
+        out = _chunks.predict(self._net, xs, batch_size)  # in chunks: Ctrl-C seen every ~0.1 s
         if verbose:
             steps = math.ceil(len(xs[0]) / batch_size)
             elapsed = time.perf_counter() - start
@@ -252,6 +255,14 @@ class Trainer:
         return out
 
     predict_on_batch = predict
+
+
+def _rows(x):
+    """The row count of predict's x as given (one array, or a list of arrays: the first one's), 0 if unknown."""
+    if isinstance(x, (list, tuple)) and x:
+        x = x[0]
+    shape = getattr(x, "shape", None)
+    return int(shape[0]) if shape else 0
 
 
 def _split_inputs(x, names, what):
