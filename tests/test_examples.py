@@ -18,7 +18,7 @@ def run_example(name, out_dir):
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("PYMINIDL_EXAMPLES_OUT", None)
     proc = subprocess.run([sys.executable, str(EXAMPLES / name), "--out", str(out_dir)], capture_output=True,
-                          text=True, env=env, timeout=120, cwd=str(out_dir))
+                          text=True, env=env, timeout=600, cwd=str(out_dir))
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert "Traceback" not in proc.stderr
     assert "Warning" not in proc.stderr, proc.stderr
