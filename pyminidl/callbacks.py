@@ -278,7 +278,7 @@ class ModelCheckpoint(Callback):
     """Save the model (or its weights) at the end of every epoch, or only when `monitor` improves.
 
     `filepath` may hold `{epoch:02d}` (1-based) and log keys such as `{val_loss:.2f}`. It must end in
-    '.keras', or in '.weights.h5' with save_weights_only=True (pyminidl's own formats, see pyminidl.saving).
+    '.keras' or '.h5', or in '.weights.h5' / '.h5' with save_weights_only=True (Keras' formats, see docs/files.md).
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -296,12 +296,17 @@ class ModelCheckpoint(Callback):
             raise NotImplementedError(f"save_freq must be 'epoch' in pyminidl (no per-batch saving), got "
                                       f"{save_freq!r}")
         self.save_freq = save_freq
-        if self.save_weights_only and not self.filepath.endswith(".weights.h5"):
+        # The name picks the format, as in Keras: '.keras' (Keras 3), '.weights.h5' (Keras 3 weights), other '.h5'
+        # (legacy Keras 2 HDF5, which tf.keras 2.x tutorials use for both models and weights).
+        if self.save_weights_only and not self.filepath.endswith(".h5"):
             raise ValueError("When using save_weights_only=True in ModelCheckpoint, the filepath provided must "
-                             f"end in '.weights.h5' (pyminidl weights format). Received: filepath={self.filepath}")
-        if not self.save_weights_only and not self.filepath.endswith(".keras"):
-            raise ValueError("The filepath provided must end in '.keras' (pyminidl model format). "
-                             f"Received: filepath={self.filepath}")
+                             f"end in '.weights.h5' (or '.h5' for Keras 2's layout). Received: filepath={self.filepath}")
+        if not self.save_weights_only and not self.filepath.endswith((".keras", ".h5")):
+            raise ValueError("The filepath provided must end in '.keras' (Keras model format) or '.h5' (legacy "
+                             f"Keras 2 HDF5). Received: filepath={self.filepath}")
+        if not self.save_weights_only and self.filepath.endswith(".weights.h5"):
+            raise ValueError("A '.weights.h5' filepath holds weights only: pass save_weights_only=True, or use a "
+                             f"'.keras' name. Received: filepath={self.filepath}")
         if mode == "max" or (mode == "auto" and "acc" in self.monitor):
             self.monitor_op, default = "max", -math.inf
         else:

@@ -399,30 +399,42 @@ class Sequential:
             model.build(tuple(build_input_shape))
         return model
 
-    # --- saving (pyminidl/saving.py: our own zip + JSON + float32 format, no pickle) ----------------------
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Architecture, weights, compile config and optimizer state to a '.keras' file."""
+    # --- files (pyminidl/saving/: Keras' own formats, docs/files.md) -----------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Architecture, weights, compile config and optimizer state to '.keras' (Keras 3) or '.h5' (Keras 2)."""
         from pyminidl import saving
         if kwargs:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
-        saving.save_model(self, filepath, overwrite=overwrite)
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """The layer weights to a '.weights.h5' file (pyminidl's own format, not HDF5)."""
+        """The layer weights to '.weights.h5' (Keras 3 layout) or another '.h5' name (Keras 2 layout)."""
         from pyminidl import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
-        """Layer weights from a '.weights.h5' (or '.keras') file written by pyminidl."""
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Layer weights from a '.weights.h5', '.keras' or '.h5' file (pyminidl's or Keras')."""
         from pyminidl import saving
-        saving.load_weights(self, filepath)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+        """An inference artifact: format='onnx' writes an ONNX model (needs `pip install pyminidl[onnx]`)."""
+        from pyminidl import onnx as onnx_export
+        if format != "onnx":
+            raise ValueError(f"export: pyminidl writes format='onnx' only (TensorFlow's SavedModel needs "
+                             f"TensorFlow), got format={format!r}")
+        onnx_export.export(self, filepath, **kwargs)
+        if verbose:
+            print(f"Saved artifact at '{filepath}'.")
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """A model saved with model.save('name.keras'): architecture, weights, compile config, optimizer state."""
+    """A model from a '.keras' or '.h5' file (pyminidl's or Keras'): architecture, weights, compile config and
+    optimizer state. Nothing in the file is executed; classes resolve only against pyminidl's own and the
+    custom_objects given."""
     from pyminidl import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
