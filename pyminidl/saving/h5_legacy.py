@@ -202,6 +202,8 @@ def _read_optimizer(group, model, path, remaining):
     expect(len(names) == len(shapes) + head, path, f"the optimizer state holds {len(names)} variables, but "
            f"{type(opt).__name__} with these settings keeps {len(shapes) + head} for this model")
     iterations = read_dataset(group.get(names[0]), path, "optimizer iteration", kind="int")
+    expect(0 <= iterations < 2**53, path, f"the optimizer's iteration count {iterations!r:.40} is not a count of "
+           "training steps")
     lr = None
     if keras3:
         lr = float(read_dataset(group.get(names[1]), path, "optimizer learning_rate", (), remaining=remaining))
@@ -218,8 +220,8 @@ def _nadam_product(beta_1, iterations):
     product = 1.0
     for t in range(1, iterations + 1):
         product *= beta_1 * (1.0 - 0.5 * 0.96 ** t)
-        if product == 0.0:
-            break
+        if product < 1e-300:  # the smallest subnormal times 0.9 rounds back to itself: it never reaches 0
+            return 0.0
     return product
 
 

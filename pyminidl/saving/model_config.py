@@ -13,6 +13,7 @@ from pyminidl.saving import keras_config, registry
 from pyminidl.saving.keras_config import DTYPE_POLICY, Unsupported, clean_config, resolve
 
 MAX_LAYERS = 100_000
+MAX_FEATURES = 1 << 26  # elements of one sample's output of one layer (256 MB as float32): far above real models
 
 
 # --- writing --------------------------------------------------------------------------------------------------
@@ -92,10 +93,40 @@ def model_from_keras(obj, custom_objects):
     layers = [_layer_entry(entry, i, custom_objects) for i, entry in enumerate(config["layers"])]
     cleaned = {k: v for k, v in config.items() if k not in ("dtype", "trainable")}
     cleaned["layers"] = layers
+    if name == "Sequential":
+        _check_sizes(layers, cleaned.get("build_input_shape"))
     model = classes[name].from_config(cleaned)
     if config.get("trainable") is False:
         model.trainable = False
     return model
+
+
+def _check_sizes(entries, build_input_shape):
+    """Shape inference through a Sequential's layers before anything is allocated: an absurd size (units=10**9,
+    a huge input shape) is refused here instead of reaching the allocator."""
+    from pyminidl.layers import deserialize
+
+    layers = [deserialize(entry) for entry in entries]
+    shape = None
+    if layers and getattr(layers[0], "_declared_input_shape", None) is not None:
+        shape = layers[0]._declared_input_shape
+    elif isinstance(build_input_shape, list) and len(build_input_shape) >= 2:
+        shape = tuple(build_input_shape[1:])
+    if shape is None:
+        return
+    for layer in layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        size = int(np.prod([int(s) for s in shape], dtype=object))
+        if size > MAX_FEATURES:
+            raise ValueError(f"layer {layer.name!r} gets {size} features per sample, more than pyminidl's limit "
+                             f"of {MAX_FEATURES}: the file asks for an absurd size")
+        layer._build(tuple(shape))
+        shape = layer.output_shape[1:]
+    size = int(np.prod([int(s) for s in shape], dtype=object))
+    if size > MAX_FEATURES:
+        raise ValueError(f"the model outputs {size} features per sample, more than pyminidl's limit of "
+                         f"{MAX_FEATURES}: the file asks for an absurd size")
 
 
 def _layer_entry(entry, index, custom_objects):
@@ -155,7 +186,7 @@ def _optimizer(obj, custom_objects):
     cls = resolve("optimizer", obj, custom_objects, "the optimizer")
     config = clean_config(cls, obj.get("config"), custom_objects, f"optimizer {cls.__name__}")
     lr = config.get("learning_rate")
-    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not np.isfinite(np.float32(lr)):
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not abs(lr) <= np.finfo(np.float32).max:
         raise ValueError(f"the optimizer's learning_rate {lr!r} does not fit a float32")
     return cls.from_config(config)
 

@@ -36,6 +36,7 @@ def _adagrad(opt):
     return [[(0, "accumulator", "accumulator")]]
 
 
+SQUARES = {"velocity", "velocity_hat", "accumulator"}  # RMSprop's and Adam's v, Adagrad's sum of g^2
 LAYOUTS = {"SGD": _sgd, "RMSprop": _rmsprop, "Adam": _adam, "AdamW": _adam, "Nadam": _adam, "Adagrad": _adagrad}
 
 
@@ -99,20 +100,15 @@ def assign(model, arrays, iterations, path, expect):
     staged = [np.array(s) for s in slots]
     it = iter(arrays)
     for block in layout(opt):
-        for _var, offset, shape in variable_offsets(model):
-            for slot, _name, _ in block:
-                staged[slot][offset:offset + int(math.prod(shape))] = next(it).reshape(-1)
+        for var, offset, shape in variable_offsets(model):
+            for slot, name, _ in block:
+                value = next(it)
+                # second moments and accumulators are sums of squares: a negative one makes sqrt() NaN
+                expect(name not in SQUARES or not np.any(value < 0), path,
+                       f"the optimizer's {name} for {var.path} holds negative values")
+                staged[slot][offset:offset + int(math.prod(shape))] = value.reshape(-1)
     for view, value in zip(slots, staged):  # everything checked first: no half-restored state
         view[...] = value
     net.iterations = iterations
     if u_product is not None:
         net.nadam_u_product = u_product
-
-
-def check_rule_state(model, path, expect):
-    """Adagrad's accumulators and every second-moment slot are sums of squares: never negative."""
-    opt, slots = model.optimizer, model._net.slots()
-    for block in layout(opt):
-        for slot, name, _ in block:
-            if name in ("velocity", "accumulator", "velocity_hat"):
-                expect(not np.any(slots[slot] < 0), path, f"the optimizer's {name} holds negative values")
