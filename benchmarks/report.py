@@ -172,3 +172,19 @@ def save_chart(path, results):
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def print_baseline(results):
+    """This build against --baseline's, workload by workload: medians and their ratio (issue 14: within 3%)."""
+    print("\nThis build against the baseline build (same rounds, interleaved; ratio = this / baseline):")
+    print(f"  {'workload':<12} {'this':>10} {'baseline':>10} {'ratio':>7}  runs")
+    for result in results:
+        times, w = result["times"], result["workload"]
+        ours, base = times.get(BASE), times.get("baseline")
+        if not ours or not base:
+            continue
+        a, b = statistics.median(ours), statistics.median(base)
+        print(f"  ({w.key}) {w.short:<8} {fmt_time(a):>10} {fmt_time(b):>10} {a / b:>7.3f}  {len(ours)}/{len(base)}")
+        shares = result.get("share_of_peak_alongside")
+        if shares:
+            print(f"      step as a share of the fp32 peak measured alongside (median): {shares:.0%}")

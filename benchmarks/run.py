@@ -1,6 +1,11 @@
 """pyminidl against plain NumPy, PyTorch and tf.keras on the workloads of issue 3, side by side in one run.
 
-    python benchmarks/run.py [--quick] [--repeats N] [--threads N] [--out DIR]
+    python benchmarks/run.py [--quick] [--repeats N] [--threads N] [--out DIR] [--baseline PYTHON]
+                             [--contenders NAME,NAME]
+
+--baseline PYTHON adds another build of pyminidl (installed in that Python, e.g. a venv with the previous
+commit) as the contender "baseline", timed in the same rounds, and prints each workload's ratio of the
+medians (benchmarks/baseline.py).
 
 Contenders take turns (the order rotates every round) and each time is the median over the repeats, because
 the machines are shared and noisy. Prints a table and saves benchmark.png and benchmark.json into --out.
@@ -31,6 +36,7 @@ import pyminidl  # noqa: E402
 from pyminidl import _core  # noqa: E402
 
 import contenders  # noqa: E402
+from baseline import Baseline  # noqa: E402
 import report  # noqa: E402
 import workloads  # noqa: E402
 
@@ -46,11 +52,19 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per contender (default 5, quick 2)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every contender")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    parser.add_argument("--baseline", metavar="PYTHON", help="time the pyminidl installed in PYTHON alongside")
+    parser.add_argument("--contenders", help="comma-separated names to run (default: all that are installed)")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
 
     present, notes = [], []
-    for c in contenders.ALL:
+    candidates = list(contenders.ALL)
+    if args.baseline:
+        candidates.append(Baseline(args.baseline, args.quick))
+    if args.contenders:
+        wanted = set(args.contenders.split(",")) | {"pyminidl"} | ({"baseline"} if args.baseline else set())
+        candidates = [c for c in candidates if c.name in wanted]
+    for c in candidates:
         ok, info = c.available()
         if ok:
             c.set_threads(args.threads)
@@ -73,6 +87,8 @@ def main(argv=None):
     env["peak_gflops_at_start"] = env["peak_gflops"]
     env["peak_gflops"] = max(env["peak_gflops"] or 0.0, measure_peak(args.threads)) or None
     report.print_table(results, matmul, env)
+    if args.baseline:
+        report.print_baseline(results)
     args.out.mkdir(parents=True, exist_ok=True)
     report.save_json(args.out / "benchmark.json", env, notes, results, matmul, vars(args))
     png = report.save_chart(args.out / "benchmark.png", results)
@@ -129,8 +145,8 @@ def time_fits(w, present, weights, x, y, repeats, peaks=None):
             gc.collect()
             time.sleep(PAUSE_SECONDS)
             start = time.perf_counter()
-            run()
-            done.append(time.perf_counter() - start)
+            seconds = run()
+            done.append(seconds if getattr(c, "self_timed", False) else time.perf_counter() - start)
     return times
 
 
@@ -146,6 +162,9 @@ def time_predicts(w, present, weights, x, repeats):
         for c in order:
             call, n = runners[c.name], calls[c.name]
             time.sleep(PAUSE_SECONDS)
+            if getattr(c, "self_timed", False):  # timed where it runs (another process)
+                times[c.name].append(call(n))
+                continue
             start = time.perf_counter()
             for _ in range(n):
                 call()

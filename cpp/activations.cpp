@@ -1,4 +1,4 @@
-// Each activation's backward sits next to its forward; formulas follow Keras 3 (keras/src/activations).
+// The loops that run activations.h's formulas over blocks, and softmax, which works along rows.
 #include "activations.h"
 #include "simd.h"
 #include "vmath.h"
@@ -12,69 +12,6 @@
 namespace pmdl {
 
 namespace {
-
-constexpr float kSeluScale = 1.0507009873554805f;
-constexpr float kSeluAlpha = 1.6732632423543772f;
-
-// Elementwise forward value. exp, expm1, tanh, erfc, softplus and sigmoid are vmath's, so the loops over a
-// layer vectorise.
-template <Act A>
-inline float forward1(float alpha, float x) {
-    if constexpr (A == Act::Linear) return x;
-    else if constexpr (A == Act::Relu) return x > 0.0f ? x : 0.0f;
-    else if constexpr (A == Act::Sigmoid) return vmath::sigmoid(x);
-    else if constexpr (A == Act::Tanh) return vmath::tanh(x);
-    else if constexpr (A == Act::Elu) return x > 0.0f ? x : alpha * vmath::expm1(x);
-    else if constexpr (A == Act::Selu) return kSeluScale * (x > 0.0f ? x : kSeluAlpha * vmath::expm1(x));
-    else if constexpr (A == Act::Softplus) return vmath::softplus(x);
-    else if constexpr (A == Act::Softsign) return x / (1.0f + std::fabs(x));
-    else if constexpr (A == Act::Swish) return x * vmath::sigmoid(x);
-    else if constexpr (A == Act::Gelu) return 0.5f * x * vmath::erfc(-x * 0.70710678118654752f);  // = 1 + erf(x/√2)
-    else if constexpr (A == Act::GeluApprox) {
-        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-        return 0.5f * x * (1.0f + vmath::tanh(u));
-    }
-    else if constexpr (A == Act::LeakyRelu) return x >= 0.0f ? x : alpha * x;
-    else if constexpr (A == Act::Relu6) return std::min(std::max(x, 0.0f), 6.0f);
-    else if constexpr (A == Act::HardSigmoid) return std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
-    else if constexpr (A == Act::Exponential) return vmath::exp(x);
-    else if constexpr (A == Act::Mish) return x * vmath::tanh(vmath::softplus(x));
-    else static_assert(A != A, "softmax works along rows, not element by element");
-}
-
-// Elementwise derivative f'(x), given x and y = f(x).
-template <Act A>
-inline float derivative1(float alpha, float x, float y) {
-    if constexpr (A == Act::Linear) return 1.0f;
-    else if constexpr (A == Act::Relu) return x > 0.0f ? 1.0f : 0.0f;
-    else if constexpr (A == Act::Sigmoid) return y * (1.0f - y);
-    else if constexpr (A == Act::Tanh) return 1.0f - y * y;
-    else if constexpr (A == Act::Elu) return x > 0.0f ? 1.0f : y + alpha;
-    else if constexpr (A == Act::Selu) return x > 0.0f ? kSeluScale : y + kSeluScale * kSeluAlpha;
-    else if constexpr (A == Act::Softplus) return vmath::sigmoid(x);
-    else if constexpr (A == Act::Softsign) { float d = 1.0f + std::fabs(x); return 1.0f / (d * d); }
-    else if constexpr (A == Act::Swish) { float s = vmath::sigmoid(x); return s * (1.0f + x * (1.0f - s)); }
-    else if constexpr (A == Act::Gelu) {
-        float cdf = 0.5f * vmath::erfc(-x * 0.70710678118654752f);
-        float pdf = 0.3989422804014327f * vmath::exp(-0.5f * x * x);
-        return cdf + x * pdf;
-    }
-    else if constexpr (A == Act::GeluApprox) {
-        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-        float t = vmath::tanh(u);
-        float du = 0.7978845608028654f * (1.0f + 3.0f * 0.044715f * x * x);
-        return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
-    }
-    else if constexpr (A == Act::LeakyRelu) return x >= 0.0f ? 1.0f : alpha;
-    else if constexpr (A == Act::Relu6) return (x > 0.0f && x < 6.0f) ? 1.0f : 0.0f;
-    else if constexpr (A == Act::HardSigmoid) return (x > -3.0f && x < 3.0f) ? 1.0f / 6.0f : 0.0f;
-    else if constexpr (A == Act::Exponential) return y;
-    else if constexpr (A == Act::Mish) {
-        float sp = vmath::softplus(x), t = vmath::tanh(sp);
-        return t + x * (1.0f - t * t) * vmath::sigmoid(x);
-    }
-    else static_assert(A != A, "softmax works along rows, not element by element");
-}
 
 // Three passes over the block, not one row at a time, so that the exps run in one vectorised loop
 // however narrow the rows are (iris has 3 classes): shift each row by its max, exp, normalise.
@@ -109,36 +46,23 @@ void softmax_rows_backward(const float* y, const float* dy, float* dz, int rows,
     }
 }
 
-void check_act(Act act) {
-    if (static_cast<int>(act) < 0 || static_cast<int>(act) > static_cast<int>(Act::GeluApprox))
-        throw std::invalid_argument("unknown activation code " + std::to_string(static_cast<int>(act)));
+// fn(std::integral_constant<Act, act>{}) for an elementwise activation: one loop per activation,
+// with its formula inlined, is what lets the compiler vectorise it. One case per member of the list.
+template <Act A, class Fn>
+inline void call_elementwise(Fn&& fn) {
+    if constexpr (Formula<A>::kElementwise) fn(std::integral_constant<Act, A>{});
+    else throw std::invalid_argument("activation has no elementwise form");
 }
 
-// fn(std::integral_constant<Act, act>{}) for an elementwise activation: one loop per activation,
-// with its formula inlined, is what lets the compiler vectorise it.
 template <class Fn>
 inline void with_elementwise(Act act, Fn&& fn) {
-    using std::integral_constant;
     switch (act) {
-        case Act::Linear: return fn(integral_constant<Act, Act::Linear>{});
-        case Act::Relu: return fn(integral_constant<Act, Act::Relu>{});
-        case Act::Sigmoid: return fn(integral_constant<Act, Act::Sigmoid>{});
-        case Act::Tanh: return fn(integral_constant<Act, Act::Tanh>{});
-        case Act::Elu: return fn(integral_constant<Act, Act::Elu>{});
-        case Act::Selu: return fn(integral_constant<Act, Act::Selu>{});
-        case Act::Softplus: return fn(integral_constant<Act, Act::Softplus>{});
-        case Act::Softsign: return fn(integral_constant<Act, Act::Softsign>{});
-        case Act::Swish: return fn(integral_constant<Act, Act::Swish>{});
-        case Act::Gelu: return fn(integral_constant<Act, Act::Gelu>{});
-        case Act::GeluApprox: return fn(integral_constant<Act, Act::GeluApprox>{});
-        case Act::LeakyRelu: return fn(integral_constant<Act, Act::LeakyRelu>{});
-        case Act::Relu6: return fn(integral_constant<Act, Act::Relu6>{});
-        case Act::HardSigmoid: return fn(integral_constant<Act, Act::HardSigmoid>{});
-        case Act::Exponential: return fn(integral_constant<Act, Act::Exponential>{});
-        case Act::Mish: return fn(integral_constant<Act, Act::Mish>{});
-        case Act::Softmax: break;
+#define PMDL_ACT_CASE_(member, keras_name) \
+        case Act::member: return call_elementwise<Act::member>(fn);
+        PMDL_ACTIVATIONS(PMDL_ACT_CASE_)
+#undef PMDL_ACT_CASE_
     }
-    throw std::invalid_argument("activation has no elementwise form");
+    throw std::invalid_argument("unknown activation code " + std::to_string(static_cast<int>(act)));
 }
 
 // y = f(z) over n contiguous floats, for every activation but softmax.
@@ -148,7 +72,7 @@ inline void elementwise_forward(Act act, float alpha, const float* z, float* y, 
         return;
     }
     with_elementwise(act, [&](auto a) {
-        for (long i = 0; i < n; ++i) y[i] = forward1<decltype(a)::value>(alpha, z[i]);
+        for (long i = 0; i < n; ++i) y[i] = Formula<decltype(a)::value>::f(alpha, z[i]);
     });
 }
 
@@ -164,13 +88,19 @@ inline void elementwise_backward(Act act, float alpha, const float* z, const flo
         return;
     }
     with_elementwise(act, [&](auto a) {
-        for (long i = 0; i < n; ++i) dz[i] = dy[i] * derivative1<decltype(a)::value>(alpha, z[i], y[i]);
+        for (long i = 0; i < n; ++i) dz[i] = dy[i] * Formula<decltype(a)::value>::df(alpha, z[i], y[i]);
     });
 }
 
 }  // namespace
 
-bool act_is_elementwise(Act act) { return act != Act::Softmax; }
+bool act_is_elementwise(Act act) {
+#define PMDL_ACT_ELEMENTWISE_(member, keras_name) Formula<Act::member>::kElementwise,
+    static constexpr bool kElementwise[] = {PMDL_ACTIVATIONS(PMDL_ACT_ELEMENTWISE_)};
+#undef PMDL_ACT_ELEMENTWISE_
+    check_enum(act, "activation");
+    return kElementwise[static_cast<int>(act)];
+}
 
 // The two block functions hold every activation's loops, inlined (flatten) into each SIMD clone so
 // that they vectorise for its instruction set; the whole-array entry points go through them.
@@ -185,14 +115,14 @@ void act_backward_block(Act act, float alpha, const float* z, const float* y, fl
 }
 
 void act_forward(Act act, float alpha, const float* z, float* y, int rows, int cols) {
-    check_act(act);
+    check_enum(act, "activation");
     if (act == Act::Softmax) return softmax_rows(z, y, rows, cols);
     act_forward_block(act, alpha, z, cols, y, cols, rows, cols);
 }
 
 void act_backward(Act act, float alpha, const float* z, const float* y, const float* dy, float* dz,
                   int rows, int cols) {
-    check_act(act);
+    check_enum(act, "activation");
     if (act == Act::Softmax) return softmax_rows_backward(y, dy, dz, rows, cols);
     if (dz != dy) std::copy(dy, dy + (long)rows * cols, dz);
     act_backward_block(act, alpha, z, y, dz, cols, rows, cols);

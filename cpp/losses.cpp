@@ -127,6 +127,7 @@ double row_loss(const LossConfig& cfg, bool logit_mode, const float* x, const fl
 
 double loss_batch(const LossConfig& cfg, Act out_act, float act_alpha, const float* z, const float* p,
                   const float* y, const float* w, int rows, int cols, float scale, float* grad_z) {
+    check_enum(cfg.kind, "loss");
     if (rows < 0 || cols <= 0) throw std::invalid_argument("loss_batch: bad shape");
     const bool ce = cfg.kind == Loss::BinaryCrossentropy || cfg.kind == Loss::CategoricalCrossentropy ||
                     cfg.kind == Loss::SparseCategoricalCrossentropy;

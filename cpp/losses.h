@@ -2,10 +2,20 @@
 #pragma once
 
 #include "activations.h"
+#include "enum_list.h"
 
 namespace pmdl {
 
-enum class Loss : int { MSE, MAE, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Huber };
+// X(Member, "name"), in value order: append only. Python's loss classes name their member (pyminidl/losses.py).
+#define PMDL_LOSSES(X)                                                  \
+    X(MSE, "mse")                                                       \
+    X(MAE, "mae")                                                       \
+    X(BinaryCrossentropy, "binary_crossentropy")                        \
+    X(CategoricalCrossentropy, "categorical_crossentropy")              \
+    X(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy") \
+    X(Huber, "huber")
+
+PMDL_DECLARE_ENUM(Loss, PMDL_LOSSES)
 
 struct LossConfig {
     Loss kind = Loss::MSE;

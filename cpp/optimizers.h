@@ -4,9 +4,20 @@
 #include <cstdint>
 #include <vector>
 
+#include "enum_list.h"
+
 namespace pmdl {
 
-enum class Opt : int { SGD, RMSprop, Adam, AdamW, Adagrad, Nadam };
+// X(Member, "keras_name"), in value order: append only.
+#define PMDL_OPTIMIZERS(X) \
+    X(SGD, "sgd")          \
+    X(RMSprop, "rmsprop")  \
+    X(Adam, "adam")        \
+    X(AdamW, "adamw")      \
+    X(Adagrad, "adagrad")  \
+    X(Nadam, "nadam")
+
+PMDL_DECLARE_ENUM(Opt, PMDL_OPTIMIZERS)
 enum class Schedule : int { Constant, ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay };
 
 struct OptimizerConfig {

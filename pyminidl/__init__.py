@@ -12,7 +12,7 @@ from pyminidl.layers import Input
 from pyminidl.models import Sequential
 from pyminidl.utils import set_random_seed
 
-__version__ = "0.1.0"
+__version__ = _core.__version__  # pyproject.toml's version, compiled in by CMake (VERSION_INFO)
 
 
 def set_num_threads(n):

@@ -1,4 +1,4 @@
-"""Type stub of pyminidl._core, the C++ core (cpp/bindings.cpp). Python code outside pyminidl should not need it."""
+"""Type stub of pyminidl._core, the C++ core (cpp/bindings*.cpp). Python code outside pyminidl should not need it."""
 
 from enum import Enum
 from typing import Optional
@@ -8,20 +8,18 @@ from numpy.typing import NDArray
 
 F32 = NDArray[np.float32]
 
-class Act(Enum):
-    linear: int; relu: int; sigmoid: int; tanh: int; softmax: int; elu: int; selu: int; softplus: int
-    softsign: int; swish: int; gelu: int; leaky_relu: int; relu6: int; hard_sigmoid: int; exponential: int
-    mish: int; gelu_approximate: int
+__version__: str
 
-class Loss(Enum):
-    mse: int; mae: int; binary_crossentropy: int; categorical_crossentropy: int
-    sparse_categorical_crossentropy: int; huber: int
+class _ListedEnum(type):
+    """Act, Loss, Metric and Opt have one member per entry of the C++ list (cpp/activations.h, losses.h,
+    metrics.h, optimizers.cpp), named as there: Act.relu, Loss.mse, Opt.adam, ..."""
+    def __getattr__(cls, name: str) -> int: ...
+    __members__: dict[str, int]
 
-class Metric(Enum):
-    binary_accuracy: int; categorical_accuracy: int; sparse_categorical_accuracy: int; mse: int; mae: int
-
-class Opt(Enum):
-    sgd: int; rmsprop: int; adam: int; adamw: int; adagrad: int; nadam: int
+class Act(metaclass=_ListedEnum): ...
+class Loss(metaclass=_ListedEnum): ...
+class Metric(metaclass=_ListedEnum): ...
+class Opt(metaclass=_ListedEnum): ...
 
 class Schedule(Enum):
     constant: int; exponential_decay: int; piecewise_constant_decay: int; inverse_time_decay: int

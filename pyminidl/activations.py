@@ -1,30 +1,19 @@
-"""Activation functions by Keras name; the math lives in cpp/activations.cpp."""
+"""Activation functions by Keras name; the list and the math live in cpp/activations.h."""
 
 import numpy as np
 
 from pyminidl import _core, _check, data
 
-# name -> (C++ code, alpha). Keras 3's names plus the Keras 2 spellings the tutorials use.
-_ACTIVATIONS = {
-    "linear": (_core.Act.linear, 0.0),
-    "relu": (_core.Act.relu, 0.0),
-    "sigmoid": (_core.Act.sigmoid, 0.0),
-    "tanh": (_core.Act.tanh, 0.0),
-    "softmax": (_core.Act.softmax, 0.0),
-    "elu": (_core.Act.elu, 1.0),
-    "selu": (_core.Act.selu, 0.0),
-    "softplus": (_core.Act.softplus, 0.0),
-    "softsign": (_core.Act.softsign, 0.0),
-    "swish": (_core.Act.swish, 0.0),
-    "silu": (_core.Act.swish, 0.0),
-    "gelu": (_core.Act.gelu, 0.0),
-    "leaky_relu": (_core.Act.leaky_relu, 0.2),
-    "leakyrelu": (_core.Act.leaky_relu, 0.3),  # the LeakyReLU layer's default slope
-    "relu6": (_core.Act.relu6, 0.0),
-    "hard_sigmoid": (_core.Act.hard_sigmoid, 0.0),
-    "exponential": (_core.Act.exponential, 0.0),
-    "mish": (_core.Act.mish, 0.0),
-}
+# Every activation in cpp/activations.h's list, by its name there, except those reached another way.
+_INTERNAL = {"gelu_approximate"}  # gelu's tanh form, not a Keras name
+_ALPHA = {"elu": 1.0, "leaky_relu": 0.2}  # Keras' default alpha (0 for the rest: unused)
+_ACTIVATIONS = {name: (code, _ALPHA.get(name, 0.0))
+                for name, code in _core.Act.__members__.items() if name not in _INTERNAL}
+# The other spellings Keras accepts: function aliases (Keras 3 exports both names), and the LeakyReLU
+# layer's name with that layer's default slope.
+_ALIASES = {"silu": "swish"}
+_ACTIVATIONS.update({alias: _ACTIVATIONS[name] for alias, name in _ALIASES.items()})
+_ACTIVATIONS["leakyrelu"] = (_core.Act.leaky_relu, 0.3)
 
 
 def resolve(identifier):
@@ -42,7 +31,7 @@ def resolve(identifier):
     except ValueError as e:
         raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
                          + str(e).split(". ", 1)[1]) from None
-    canonical = {"silu": "swish", "leakyrelu": "leaky_relu"}.get(key, key)
+    canonical = {**_ALIASES, "leakyrelu": "leaky_relu"}.get(key, key)
     return canonical, code, alpha
 
 
@@ -65,22 +54,13 @@ def _make(name):
     return activation
 
 
-linear = _make("linear")
-relu = _make("relu")
-sigmoid = _make("sigmoid")
-tanh = _make("tanh")
-softmax = _make("softmax")
-elu = _make("elu")
-selu = _make("selu")
-softplus = _make("softplus")
-softsign = _make("softsign")
-swish = silu = _make("swish")
-gelu = _make("gelu")
-leaky_relu = _make("leaky_relu")
-relu6 = _make("relu6")
-hard_sigmoid = _make("hard_sigmoid")
-exponential = _make("exponential")
-mish = _make("mish")
+# relu, sigmoid, ...: one function per name of the list, and the aliases (silu is swish).
+for _name in _core.Act.__members__:
+    if _name not in _INTERNAL:
+        globals()[_name] = _make(_name)
+for _alias, _name in _ALIASES.items():
+    globals()[_alias] = globals()[_name]
+del _name, _alias
 
 
 def get(identifier):

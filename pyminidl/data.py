@@ -32,7 +32,7 @@ def as_array(value, name):
 
 
 def features(x, name, feature_shape):
-    """x as float32 (n, features), flattened when the model starts with Flatten.
+    """x as float32 C-contiguous (n, *feature_shape): one model input.
 
     feature_shape is the model's declared input shape without the batch axis (None: unknown yet).
     """
@@ -46,8 +46,7 @@ def features(x, name, feature_shape):
                              f"{',' if len(expected) == 1 else ''}), got an array of shape {array.shape}")
     elif array.ndim < 2:
         raise ValueError(f"{name}: expected a 2-D array (samples, features), got shape {array.shape}")
-    flat = array.reshape(array.shape[0], -1)
-    return np.ascontiguousarray(flat, dtype=np.float32)
+    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def check_finite(array, name):

@@ -1,14 +1,10 @@
-"""Metric names resolved the way Keras does (KERAS_REFERENCE §4); the counting is in cpp/metrics.cpp."""
+"""Metric names resolved the way Keras does (KERAS_REFERENCE §4); the list and the counting are in cpp/metrics.*."""
 
 from pyminidl import _core, _check, losses
 
-_FIXED = {
-    "binary_accuracy": _core.Metric.binary_accuracy,
-    "categorical_accuracy": _core.Metric.categorical_accuracy,
-    "sparse_categorical_accuracy": _core.Metric.sparse_categorical_accuracy,
-    "mse": _core.Metric.mse, "mean_squared_error": _core.Metric.mse,
-    "mae": _core.Metric.mae, "mean_absolute_error": _core.Metric.mae,
-}
+# Every metric of cpp/metrics.h's list by its name there, and the long names Keras also accepts.
+_FIXED = dict(_core.Metric.__members__)
+_FIXED.update(mean_squared_error=_core.Metric.mse, mean_absolute_error=_core.Metric.mae)
 _ACCURACY = ("accuracy", "acc")
 
 # Directions for callbacks that watch a metric (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau).

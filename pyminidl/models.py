@@ -124,11 +124,15 @@ class Sequential:
         for layer in self._layers:
             layer._build(shape)
             shape = layer.output_shape[1:]
-        specs = [spec for spec in (layer._spec() for layer in self._layers) if spec is not None]
-        if not specs or len(self.output_shape) != 2:
+        specs = []  # the chain: each layer reads the node before it (0: the model input)
+        for layer in self._layers:
+            spec = layer._spec()
+            if spec is not None:
+                specs.append((spec[0], [len(specs)], spec[1]))
+        if all(kind == "flatten" for kind, _, _ in specs) or len(self.output_shape) != 2:
             raise ValueError("A Sequential model here needs at least one Dense layer and 1-D outputs")
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
-        self._net = _core.Network(specs, seed)
+        self._net = _core.Network(specs, [self._input_shape], seed)
         views = self._net.weights()
         for layer in self._layers:
             count = len(layer._weight_names())
@@ -299,7 +303,9 @@ class Sequential:
         self.stop_training = False
         self.history = history
         cbs.on_train_begin()
-        Trainer(self, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq).run(
+        if val is not None:
+            val = ([val[0]],) + tuple(val[1:])
+        Trainer(self, cbs, [x], y, w, val, batch_size, val_batch, shuffle_mode, validation_freq).run(
             initial_epoch, epochs)
         cbs.on_train_end()
         return history
@@ -333,7 +339,7 @@ class Sequential:
         cbs = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": verbose, "steps": None})
         cbs.on_test_begin()
         start = time.perf_counter()
-        logs = self._logs(self._net.evaluate(x, y, w, batch_size))
+        logs = self._logs(self._net.evaluate([x], y, w, batch_size))
         elapsed = time.perf_counter() - start
         cbs.on_test_end(logs)
         steps = math.ceil(len(x) / batch_size)
@@ -357,7 +363,7 @@ class Sequential:
         verbose = _verbosity(verbose, default=0)
         x = self._inputs(x)
         start = time.perf_counter()
-        out = self._net.predict(x, batch_size)
+        out = self._net.predict([x], batch_size)
         if verbose:
             steps = math.ceil(len(x) / batch_size)
             elapsed = time.perf_counter() - start

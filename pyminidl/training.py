@@ -20,6 +20,7 @@ class Trainer:
     """One fit: the arrays, the callbacks and the loop over epochs."""
 
     def __init__(self, model, cbs, x, y, w, val, batch_size, val_batch, shuffle_mode, validation_freq):
+        """x (and val's x) is a list of arrays, one per model input."""
         self.model, self.cbs, self.net = model, cbs, model._net
         self.x, self.y, self.w, self.val = x, y, w, val
         self.batch_size, self.val_batch, self.shuffle_mode = batch_size, val_batch, shuffle_mode
@@ -69,7 +70,7 @@ class Trainer:
         net, cbs = self.net, self.cbs
         start = time.perf_counter()
         cbs.on_epoch_begin(epoch)
-        net.begin_epoch(len(self.x), self.batch_size, self.shuffle_mode)
+        net.begin_epoch(len(self.y), self.batch_size, self.shuffle_mode)
         batches, b, chunk = net.epoch_batches, 0, 1
         shown = start  # when the bar was last redrawn (per-batch path)
         while b < batches:

@@ -254,7 +254,7 @@ def test_kernel_bad_shapes_raise(sz, sy, sdy, kind):
 @settings(FAST, max_examples=300)
 @given(shapes, shapes, st.integers(-2, 40))
 def test_network_bad_shapes_raise(sx, sy, batch):
-    net = _core.Network([_spec(3, 2)], 1)
+    net = _core.Network([_spec(2)], [(3,)], 1)
     cfg, opt = _core.LossConfig(), _core.OptimizerConfig()
     cfg.kind, opt.kind = _core.Loss.mse, _core.Opt.sgd
     net.compile(cfg, [], opt)
@@ -277,8 +277,5 @@ def test_network_bad_shapes_raise(sx, sy, batch):
         assert train.shape == (2, 1) and np.all(np.isfinite(train))
 
 
-def _spec(n_in, n_out):
-    spec = _core.LayerSpec()
-    spec.kind, spec.in_features, spec.out_features = _core.LayerKind.dense, n_in, n_out
-    spec.act, spec.use_bias = _core.Act.linear, True
-    return spec
+def _spec(n_out):
+    return ("dense", [0], {"units": n_out, "activation": int(_core.Act.linear), "use_bias": 1})

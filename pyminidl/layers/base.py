@@ -45,7 +45,8 @@ class Layer:
         self.built = True
 
     def _spec(self):
-        """The C++ description of this layer, or None if it only reshapes."""
+        """The C++ description of this layer, (kind, attrs) as cpp/layers/ registers it, or None when it
+        computes nothing (a linear Activation)."""
         return None
 
     def _initial_weights(self):

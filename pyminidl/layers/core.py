@@ -3,7 +3,7 @@ live in C++."""
 
 import numpy as np
 
-from pyminidl import _check, _core, activations, initializers
+from pyminidl import _check, activations, initializers
 from pyminidl.backend import unique_name
 from pyminidl.layers.base import Layer, _shape_arg
 
@@ -55,11 +55,8 @@ class Dense(Layer):
         return (self.units,)
 
     def _spec(self):
-        spec = _core.LayerSpec()
-        spec.kind = _core.LayerKind.dense
-        spec.in_features, spec.out_features = self.input_shape[-1], self.units
-        spec.act, spec.alpha, spec.use_bias = self._act, self._alpha, self.use_bias
-        return spec
+        return "dense", {"units": self.units, "activation": int(self._act), "alpha": self._alpha,
+                         "use_bias": int(self.use_bias)}
 
     def _weight_names(self):
         return ["kernel", "bias"] if self.use_bias else ["kernel"]
@@ -95,11 +92,7 @@ class Activation(Layer):
     def _spec(self):
         if self.activation_name == "linear":
             return None
-        spec = _core.LayerSpec()
-        spec.kind = _core.LayerKind.activation
-        spec.in_features = spec.out_features = int(np.prod(self.input_shape[1:]))
-        spec.act, spec.alpha = self._act, self._alpha
-        return spec
+        return "activation", {"activation": int(self._act), "alpha": self._alpha}
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -121,11 +114,7 @@ class Dropout(Layer):
         super().__init__(**kwargs)
 
     def _spec(self):
-        spec = _core.LayerSpec()
-        spec.kind = _core.LayerKind.dropout
-        spec.in_features = spec.out_features = self.input_shape[-1]
-        spec.rate = self.rate
-        return spec
+        return "dropout", {"rate": self.rate}
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -144,3 +133,6 @@ class Flatten(Layer):
 
     def compute_output_shape(self, input_shape):
         return (int(np.prod(input_shape)),)
+
+    def _spec(self):
+        return "flatten", {}

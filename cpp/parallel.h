@@ -1,0 +1,41 @@
+// Splitting row-wise and elementwise passes over the GEMM's threads, so that results never depend on
+// the thread count: each slice is computed exactly as the whole range would be.
+#pragma once
+
+#include <algorithm>
+
+#include "gemm.h"
+#include "simd.h"
+
+namespace pmdl {
+
+// Row-wise passes (activation gradients and softmax outside the GEMM epilogues, the batch gather)
+// over at least this many floats run on the GEMM's threads; below it waking them costs more than
+// the pass (a 256 x 512 relu on one core takes several times a parallel region's start-up).
+constexpr long kParallelRowsMin = 1L << 15;
+
+// Calls fn(begin, end) on slices of [0, count) that together cover `count * width` floats of
+// work, on the threads when there are at least min_work floats, else once on the whole range.
+// Threads claim the slices one by one (8 per thread): one that loses its core for a while on a
+// shared machine leaves its share to the others instead of holding them up.
+template <class Fn>
+void for_slices(long count, long width, long min_work, Fn&& fn) {
+    const int nt = count * width >= min_work ? (int)std::min<long>(get_num_threads(), count) : 1;
+    if (nt <= 1) return fn(0L, count);
+    const long slices = std::min<long>(count, 8L * nt);
+    long next = 0;
+    const unsigned float_mode = AdoptFloatMode::current();
+#pragma omp parallel num_threads(nt)
+    {
+        AdoptFloatMode mode(float_mode);
+        for (long s; (s = __atomic_fetch_add(&next, 1L, __ATOMIC_RELAXED)) < slices;)
+            fn(count * s / slices, count * (s + 1) / slices);
+    }
+}
+
+template <class Fn>
+void for_row_slices(int rows, long cols, Fn&& fn) {  // rows of a layer: ints in, ints out
+    for_slices(rows, cols, kParallelRowsMin, [&](long r0, long r1) { fn((int)r0, (int)r1); });
+}
+
+}  // namespace pmdl
