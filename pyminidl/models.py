@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from pyminidl import _check, _core, callbacks as callbacks_module, data, losses, metrics as metrics_module
-from pyminidl import optimizers, progress
+from pyminidl import onnx as onnx_export, optimizers, progress, saving
 from pyminidl.backend import unique_name
 from pyminidl.layers import Flatten, InputLayer, Layer, _set_weights
 from pyminidl.summary import summary_lines
@@ -408,24 +408,20 @@ class Sequential:
     # --- files (pyminidl/saving/: Keras' own formats, docs/files.md) -----------------------------------
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
         """Architecture, weights, compile config and optimizer state to '.keras' (Keras 3) or '.h5' (Keras 2)."""
-        from pyminidl import saving
         if kwargs:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
         """The layer weights to '.weights.h5' (Keras 3 layout) or another '.h5' name (Keras 2 layout)."""
-        from pyminidl import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
         """Layer weights from a '.weights.h5', '.keras' or '.h5' file (pyminidl's or Keras')."""
-        from pyminidl import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
         """An inference artifact: format='onnx' writes an ONNX model (needs `pip install pyminidl[onnx]`)."""
-        from pyminidl import onnx as onnx_export
         if format != "onnx":
             raise ValueError(f"export: pyminidl writes format='onnx' only (TensorFlow's SavedModel needs "
                              f"TensorFlow), got format={format!r}")
@@ -437,11 +433,13 @@ class Sequential:
         return f"<Sequential name={self.name}, built={self.built}>"
 
 
+saving.registry.register_model(Sequential)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a '.keras' or '.h5' file (pyminidl's or Keras'): architecture, weights, compile config and
     optimizer state. Nothing in the file is executed; classes resolve only against pyminidl's own and the
     custom_objects given."""
-    from pyminidl import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 

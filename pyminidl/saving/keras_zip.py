@@ -15,7 +15,7 @@ def save(model, path):
     """Write the model to `path` (an already reserved temporary file)."""
     import h5py
 
-    from pyminidl import __version__
+    from pyminidl._core import __version__
 
     metadata = {"keras_version": KERAS_VERSION, "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "pyminidl_version": __version__}

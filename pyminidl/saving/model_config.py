@@ -186,7 +186,7 @@ def _optimizer(obj, custom_objects):
     cls = resolve("optimizer", obj, custom_objects, "the optimizer")
     config = clean_config(cls, obj.get("config"), custom_objects, f"optimizer {cls.__name__}")
     lr = config.get("learning_rate")
-    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not abs(lr) <= np.finfo(np.float32).max:
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not abs(lr) <= float(np.finfo(np.float32).max):
         raise ValueError(f"the optimizer's learning_rate {lr!r} does not fit a float32")
     return cls.from_config(config)
 

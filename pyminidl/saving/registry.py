@@ -60,10 +60,17 @@ def family_of(obj):
     return None
 
 
-def model_classes():
-    from pyminidl import models
+# Model classes register themselves here (models.py: register_model(Sequential)), so saving never imports the
+# models module: models uses saving, never the other way round.
+MODELS = {}
 
-    found = {name: getattr(models, name) for name in ("Sequential", "Model", "Functional") if hasattr(models, name)}
-    if "Model" in found:
-        found.setdefault("Functional", found["Model"])
-    return found
+
+def register_model(cls, *aliases):
+    """Make a model class loadable by its class name (and by Keras' other names for it, e.g. 'Functional')."""
+    for name in (cls.__name__, *aliases):
+        MODELS[name] = cls
+    return cls
+
+
+def model_classes():
+    return dict(MODELS)
