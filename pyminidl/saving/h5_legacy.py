@@ -10,10 +10,12 @@ Weights are matched to the model's layers in order (layers without weights skipp
 """
 
 import json
+import re
 import warnings
 
 import numpy as np
 
+from pyminidl.backend import snake_case
 from pyminidl.saving import keras_config, model_config, optimizer_state
 from pyminidl.saving.safety import MAX_JSON_BYTES, expect, read_dataset
 
@@ -52,9 +54,13 @@ def model_config_k2(model):
 
 
 def _keras2_optimizer(obj):
-    """tf_keras names its TF 2.11+ optimizers 'Custom>Adam'; plain 'Adam' would select its legacy optimizer."""
+    """tf_keras names its TF 2.11+ optimizers 'Custom>Adam' (plain 'Adam' would select its legacy optimizer) and
+    names the instance after the class ('RMSprop'): Keras 3, reading such a file, finds the optimizer by that name."""
     obj = _keras2_value(obj)
-    return {"class_name": f"Custom>{obj['class_name']}", "config": {**obj["config"], "is_legacy_optimizer": False}}
+    config = {**obj["config"], "is_legacy_optimizer": False}
+    if re.fullmatch(f"{snake_case(obj['class_name'])}(_[0-9]+)?", str(config.get("name"))):  # not the user's
+        config["name"] = obj["class_name"]
+    return {"class_name": f"Custom>{obj['class_name']}", "config": config}
 
 
 def save_model(model, path, include_optimizer=True):
