@@ -73,4 +73,9 @@ def register_model(cls, *aliases):
 
 
 def model_classes():
-    return dict(MODELS)
+    """Registered model classes, and those the layer registry holds (where a model is a layer, as in Keras)."""
+    found = {name: LAYERS[name] for name in ("Sequential", "Functional", "Model") if name in LAYERS}
+    found.update(MODELS)
+    if "Model" in found:
+        found.setdefault("Functional", found["Model"])
+    return found
