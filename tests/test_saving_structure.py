@@ -24,18 +24,16 @@ MODULES = {module_name(p): p for pattern in ("*.pyi", "*.py") for p in PACKAGE.r
 
 
 def imports(name):
-    """The pyminidl modules `name` imports anywhere in its code (function bodies included). Importing a
-    submodule runs its parent packages' __init__ (except the root's, which always ran); `from pyminidl import x`
-    with x not a module runs the root package's __init__."""
+    """The pyminidl modules `name` imports anywhere in its code (function bodies included): `from P import x`
+    imports P.x when x is a module, else P (its __init__, so `from pyminidl import __version__` imports every
+    module the root package imports). Parent packages running first is Python's doing, not an edge."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out = set()
 
     def add(module):
-        parts = module.split(".")
-        for i in range(2, len(parts) + 1):
-            if ".".join(parts[:i]) in MODULES:
-                out.add(".".join(parts[:i]))
+        if module in MODULES and module != name:
+            out.add(module)
 
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -48,12 +46,8 @@ def imports(name):
                 base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
             if not base.startswith("pyminidl"):
                 continue
-            add(base)
             for alias in node.names:
-                if f"{base}.{alias.name}" in MODULES:
-                    add(f"{base}.{alias.name}")
-                elif base == "pyminidl":
-                    out.add("pyminidl")
+                add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
     return out
 
 
@@ -85,3 +79,8 @@ def test_formats_name_no_layer_class(module):
     named = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     named |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assert not named & set(REGISTRY), f"{module} names layer classes {sorted(named & set(REGISTRY))}"
+
+
+@pytest.mark.parametrize("module", FORMAT_MODULES)
+def test_formats_have_no_import_cycle(module):
+    assert module not in reachable(module), f"{module} imports itself through other modules"

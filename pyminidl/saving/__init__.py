@@ -16,7 +16,7 @@ import numpy as np
 
 from pyminidl.saving import h5_legacy, keras_zip, model_config, optimizer_state, weights_h5
 from pyminidl.saving.keras_config import Unsupported
-from pyminidl.saving.safety import BadFile, atomic_write, check_overwrite, expect, guard
+from pyminidl.saving.safety import BadFile, atomic_write, check_overwrite, expect, file_budget, guard
 
 MODEL_SUFFIX = ".keras"
 WEIGHTS_SUFFIX = ".weights.h5"
@@ -95,7 +95,7 @@ def load_weights(model, filepath, skip_mismatch=False):
         else:
             expect(os.path.isfile(path), path, "no such file")
             expect(h5py.is_hdf5(path), path, "it is not an HDF5 file")
-            f, limit = h5py.File(path, "r"), _limit(path)
+            f, limit = h5py.File(path, "r"), file_budget(path)
         with f:
             if not model.built:
                 raise ValueError(f"model {model.name!r} is not built: give its first layer an input shape or call "
@@ -140,12 +140,6 @@ def _restore_optimizer(model, state, path):
     if not isinstance(model.optimizer.learning_rate, LearningRateSchedule) and lr is not None:
         model.optimizer.learning_rate = lr
     optimizer_state.assign(model, arrays, iterations, path, expect)
-
-
-def _limit(path):
-    from pyminidl.saving.safety import budget
-
-    return budget(os.path.getsize(path))
 
 
 def _custom_objects(custom_objects):

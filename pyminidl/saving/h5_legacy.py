@@ -17,7 +17,7 @@ import numpy as np
 
 from pyminidl.backend import snake_case
 from pyminidl.saving import keras_config, model_config, optimizer_state
-from pyminidl.saving.safety import MAX_JSON_BYTES, expect, read_dataset
+from pyminidl.saving.safety import MAX_JSON_BYTES, expect, file_budget, read_dataset
 
 KERAS2_VERSION = "2.15.0"  # tf.keras 2.x's layout; the last Keras 2 that TensorFlow shipped as tf.keras
 # Activations whose name Keras 2 computes differently: hard_sigmoid is clip(0.2x + 0.5, 0, 1) there.
@@ -174,9 +174,7 @@ def load_model(path, custom_objects, compile, set_weights, restore_optimizer):
                           "pyminidl computes Keras 3's relu6(x + 3) / 6, so outputs differ", UserWarning,
                           stacklevel=4)
         model = model_config.model_from_keras(config, custom_objects)
-        from pyminidl.saving import _limit
-
-        remaining = [_limit(path)]
+        remaining = [file_budget(path)]
         set_weights(model, read_weights(f.get("model_weights"), model, path, remaining))
         training = _attr_json(f, "training_config", path)
         if compile and training:

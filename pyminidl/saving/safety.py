@@ -57,6 +57,11 @@ def budget(disk_size):
     return max(MIN_BUDGET, MAX_RATIO * disk_size)
 
 
+def file_budget(path):
+    """The budget of the file at path."""
+    return budget(os.path.getsize(path))
+
+
 # --- zip --------------------------------------------------------------------------------------------------
 def open_zip(path):
     """A zipfile.ZipFile over the file's bytes, its member list checked (names, duplicates, claimed sizes)."""
