@@ -6,7 +6,7 @@
 
 from pyminidl import _core
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
-from pyminidl import nn, optimizers, random, utils
+from pyminidl import nn, onnx, optimizers, random, utils
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Sequential
