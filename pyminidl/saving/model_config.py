@@ -41,9 +41,13 @@ def model_to_keras(model, include_compile=True):
         config.setdefault("trainable", True)
         name = "Functional"
     build = None
-    if model.built and model.input_shape is not None:
+    if name == "Functional":  # as Keras 3 writes it: its own module, registered by name, inputs from the graph
+        build = {"input_shape": None}
+    elif model.built and model.input_shape is not None:
         build = {"input_shape": keras_config._jsonable(model.input_shape)}
     obj = keras_config.keras_object(None, name, config, build)
+    if name == "Functional":
+        obj.update(module="keras.src.models.functional", registered_name="Functional")
     if include_compile:
         obj["compile_config"] = compile_to_keras(model)
     return obj
