@@ -41,6 +41,10 @@ def model_config_k2(model):
     obj = model_config.model_to_keras(model, include_compile=False)
     config = _keras2_value(obj["config"])
     for entry in config["layers"]:
+        for key in ("module", "registered_name"):
+            entry.pop(key, None)
+        if "inbound_nodes" in entry:
+            entry["inbound_nodes"] = _keras2_nodes(entry["inbound_nodes"])
         cfg = entry["config"]
         if entry["class_name"] == "InputLayer":
             cfg["batch_input_shape"] = cfg.pop("batch_shape")
@@ -49,8 +53,26 @@ def model_config_k2(model):
             warnings.warn(f"layer {cfg.get('name')!r}: activation {cfg['activation']!r} has another formula in "
                           "Keras 2; tf.keras 2.x will not reproduce this model's outputs from this file. Save a "
                           "'.keras' file for Keras 3 instead.", UserWarning, stacklevel=4)
+    for key in ("input_layers", "output_layers"):  # Keras 2: always a list of [layer, node, tensor]
+        refs = config.get(key)
+        if isinstance(refs, list) and refs and isinstance(refs[0], str):
+            config[key] = [refs]
     return {"class_name": obj["class_name"] if obj["class_name"] == "Sequential" else "Functional",
             "config": config}
+
+
+def _keras2_nodes(nodes):
+    """Keras 3's [{'args': [tensor or [tensors]], 'kwargs'}] inbound nodes as Keras 2's
+    [[[layer, node, tensor, kwargs], ...]], the form tf.keras 2.x reads."""
+    out = []
+    for node in nodes:
+        if not isinstance(node, dict):
+            out.append(node)
+            continue
+        args = node.get("args") or [[]]
+        tensors = args[0] if isinstance(args[0], list) else [args[0]]
+        out.append([list(t["config"]["keras_history"]) + [node.get("kwargs") or {}] for t in tensors])
+    return out
 
 
 def _keras2_optimizer(obj):

@@ -31,8 +31,13 @@ def model_to_keras(model, include_compile=True):
         by_name = {layer.name: layer for layer in model.layers}
         entries = []
         for entry in config.get("layers", []):
-            layer = by_name.get(entry.get("name") or entry.get("config", {}).get("name"))
-            obj = keras_config.layer_to_keras(layer, drop_input_shape=False)
+            cfg = entry.get("config") or {}
+            layer = by_name.get(entry.get("name") or cfg.get("name"))
+            if entry.get("class_name") == "InputLayer":  # exactly Keras' keys: its InputLayer takes no others
+                shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+                obj = keras_config.input_layer(cfg.get("name"), list(shape)[1:])
+            else:
+                obj = keras_config.layer_to_keras(layer, drop_input_shape=False)
             for key in ("name", "inbound_nodes"):
                 if key in entry:
                     obj[key] = entry[key]
