@@ -24,7 +24,7 @@ def model_to_keras(model, include_compile=True):
         layers = []
         if model.input_shape is not None:
             layers.append(keras_config.input_layer("input_layer", model.input_shape[1:]))
-        layers += [keras_config.layer_to_keras(layer) for layer in model.layers]
+        layers += [_layer_to_keras(layer) for layer in model.layers]
         config = {"name": model.name, "trainable": getattr(model, "trainable", True), "dtype": DTYPE_POLICY,
                   "layers": layers, "build_input_shape": config.get("build_input_shape")}
     else:  # a functional model: each entry keeps its graph keys, its layer config is translated
@@ -37,7 +37,7 @@ def model_to_keras(model, include_compile=True):
                 shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
                 obj = keras_config.input_layer(cfg.get("name"), list(shape)[1:])
             else:
-                obj = keras_config.layer_to_keras(layer, drop_input_shape=False)
+                obj = _layer_to_keras(layer, drop_input_shape=False)
             for key in ("name", "inbound_nodes"):
                 if key in entry:
                     obj[key] = entry[key]
@@ -56,6 +56,13 @@ def model_to_keras(model, include_compile=True):
     if include_compile:
         obj["compile_config"] = compile_to_keras(model)
     return obj
+
+
+def _layer_to_keras(layer, drop_input_shape=True):
+    """A layer's Keras object; a model used as a layer (it has its own layer list) is written as a model."""
+    if isinstance(getattr(layer, "layers", None), list):
+        return model_to_keras(layer, include_compile=False)
+    return keras_config.layer_to_keras(layer, drop_input_shape)
 
 
 def compile_to_keras(model):
@@ -84,6 +91,17 @@ def _metric_to_keras(metric):
 # --- reading --------------------------------------------------------------------------------------------------
 def model_from_keras(obj, custom_objects):
     """An uncompiled pyminidl model from a Keras model object ({class_name, config, ...})."""
+    cls, cleaned, trainable = _model_parts(obj, custom_objects)
+    if cls.__name__ == "Sequential":
+        _check_sizes(cleaned["layers"], cleaned.get("build_input_shape"))
+    model = cls.from_config(cleaned)
+    if trainable is False:
+        model.trainable = False
+    return model
+
+
+def _model_parts(obj, custom_objects):
+    """(class, pyminidl config, trainable) of a Keras model object, every layer entry translated."""
     if not isinstance(obj, dict):
         raise ValueError(f"the model config is not an object: {obj!r:.120}")
     name = obj.get("class_name")
@@ -102,12 +120,7 @@ def model_from_keras(obj, custom_objects):
     layers = [_layer_entry(entry, i, custom_objects) for i, entry in enumerate(config["layers"])]
     cleaned = {k: v for k, v in config.items() if k not in ("dtype", "trainable")}
     cleaned["layers"] = layers
-    if name == "Sequential":
-        _check_sizes(layers, cleaned.get("build_input_shape"))
-    model = classes[name].from_config(cleaned)
-    if config.get("trainable") is False:
-        model.trainable = False
-    return model
+    return classes[name], cleaned, config.get("trainable")
 
 
 def _check_sizes(entries, build_input_shape):
@@ -144,7 +157,13 @@ def _layer_entry(entry, index, custom_objects):
     cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
     what = f"layer {entry.get('name') or cfg.get('name') or index!r:.60}"
     cls = resolve("layer", entry, custom_objects, what)
-    out = {"class_name": cls.__name__, "config": clean_config(cls, entry.get("config"), custom_objects, what)}
+    if cls in registry.model_classes().values():  # a model used as a layer: its own layer list is translated
+        model_cls, cleaned, trainable = _model_parts(entry, custom_objects)
+        if trainable is not None:
+            cleaned["trainable"] = trainable
+        out = {"class_name": model_cls.__name__, "config": cleaned}
+    else:
+        out = {"class_name": cls.__name__, "config": clean_config(cls, entry.get("config"), custom_objects, what)}
     if "name" in entry:
         out["name"] = entry["name"]
     if "inbound_nodes" in entry:
