@@ -63,12 +63,23 @@ def mutate(data, mutations):
     return bytes(data)
 
 
+_TARGET = []
+
+
+def target():
+    """One compiled model per session receives the weights files (building one per example made the slow run
+    take most of an hour); a failed load_weights leaves it as it was, a successful one fills it alike."""
+    if not _TARGET:
+        _TARGET.append(make_model())
+    return _TARGET[0]
+
+
 def load(path):
     """Whatever the user would call on such a file."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. "skipping the optimizer state": allowed, not under test
         if path.name.startswith("w."):
-            model = make_model()
+            model = target()
             model.load_weights(path)
         else:
             model = models.load_model(path)
