@@ -138,9 +138,14 @@ def _write_optimizer(group, model):
 
 # --- reading --------------------------------------------------------------------------------------------------
 def _attr_json(f, key, path):
-    raw = f.attrs.get(key)
-    if raw is None:
+    import h5py
+
+    if key not in f.attrs:
         return None
+    # its size from the header first: a damaged header can claim gigabytes that HDF5 would then read
+    size = h5py.h5a.open(f.id, key.encode()).get_storage_size()
+    expect(size <= MAX_JSON_BYTES, path, f"attribute {key} claims {size} bytes, more than a model config has")
+    raw = f.attrs.get(key)
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
     expect(isinstance(raw, str) and len(raw) <= MAX_JSON_BYTES, path, f"attribute {key} is not a JSON text")
