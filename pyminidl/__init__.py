@@ -6,7 +6,7 @@
 
 from pyminidl import _core
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
-from pyminidl import nn, optimizers, random, utils
+from pyminidl import nn, onnx, optimizers, random, utils
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Model, Sequential
@@ -57,5 +57,5 @@ def __dir__():
     return sorted(__all__)
 
 __all__ = ["Model", "Sequential", "Input", "activations", "backend", "callbacks", "datasets", "initializers", "keras",
-           "layers", "losses", "metrics", "models", "nn", "optimizers", "random", "utils", "clear_session",
+           "layers", "losses", "metrics", "models", "nn", "onnx", "optimizers", "random", "utils", "clear_session",
            "set_random_seed", "set_num_threads", "get_num_threads", "__version__", "plot", "wrappers"]

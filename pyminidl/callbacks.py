@@ -301,14 +301,15 @@ class ModelCheckpoint(Callback):
     """Save the model (or its weights) at the end of every epoch, or only when `monitor` improves.
 
     `filepath` may hold `{epoch:02d}` (1-based) and log keys such as `{val_loss:.2f}`. It must end in
-    '.keras', or in '.weights.h5' with save_weights_only=True (pyminidl's own formats, see pyminidl.saving).
+    '.keras' or '.h5', or in '.weights.h5' / '.h5' with save_weights_only=True (Keras' formats, see
+    docs/files.md).
 
     Args:
         filepath: where to save; may hold `{epoch:02d}` and log keys.
         monitor: the log key `save_best_only` watches, such as `"val_loss"`.
         verbose: 1 prints a line at each save.
         save_best_only: save only when `monitor` improves on the best value so far.
-        save_weights_only: save the weights alone (`.weights.h5`) instead of the whole model (`.keras`).
+        save_weights_only: save the weights alone (`.weights.h5`, `.h5`) instead of the whole model (`.keras`, `.h5`).
         mode: `"min"`, `"max"`, or `"auto"` (max for accuracies, min otherwise).
         save_freq: only `"epoch"` is supported.
         initial_value_threshold: with `save_best_only`, a value the first saved epoch must beat.
@@ -334,12 +335,18 @@ class ModelCheckpoint(Callback):
             raise NotImplementedError(f"save_freq must be 'epoch' in pyminidl (no per-batch saving), got "
                                       f"{save_freq!r}")
         self.save_freq = save_freq
-        if self.save_weights_only and not self.filepath.endswith(".weights.h5"):
+        # The name picks the format, as in Keras: '.keras' (Keras 3), '.weights.h5' (Keras 3 weights), other '.h5'
+        # (legacy Keras 2 HDF5, which tf.keras 2.x tutorials use for both models and weights).
+        if self.save_weights_only and not self.filepath.endswith(".h5"):
             raise ValueError("When using save_weights_only=True in ModelCheckpoint, the filepath provided must "
-                             f"end in '.weights.h5' (pyminidl weights format). Received: filepath={self.filepath}")
-        if not self.save_weights_only and not self.filepath.endswith(".keras"):
-            raise ValueError("The filepath provided must end in '.keras' (pyminidl model format). "
+                             f"end in '.weights.h5' (or '.h5' for Keras 2's layout). "
                              f"Received: filepath={self.filepath}")
+        if not self.save_weights_only and not self.filepath.endswith((".keras", ".h5")):
+            raise ValueError("The filepath provided must end in '.keras' (Keras model format) or '.h5' (legacy "
+                             f"Keras 2 HDF5). Received: filepath={self.filepath}")
+        if not self.save_weights_only and self.filepath.endswith(".weights.h5"):
+            raise ValueError("A '.weights.h5' filepath holds weights only: pass save_weights_only=True, or use a "
+                             f"'.keras' name. Received: filepath={self.filepath}")
         if mode == "max" or (mode == "auto" and "acc" in self.monitor):
             self.monitor_op, default = "max", -math.inf
         else:
