@@ -21,7 +21,7 @@ finally:
     for _k in _wait_set:
         _os.environ.pop(_k, None)
 from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
-from pyminidl import nn, optimizers, preprocessing, random, regularizers, utils, version
+from pyminidl import nn, onnx, optimizers, preprocessing, random, regularizers, utils, version
 from pyminidl.backend import clear_session
 from pyminidl.layers import Input
 from pyminidl.models import Model, Sequential
@@ -95,7 +95,7 @@ def __dir__():
     return sorted(__all__)
 
 __all__ = ["Model", "Sequential", "Input", "Tensor", "activations", "backend", "callbacks", "constraints", "datasets",
-           "initializers", "keras", "layers", "losses", "metrics", "models", "nn", "optimizers", "preprocessing",
-           "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor", "linspace",
-           "reduce_mean", "reduce_sum", "clear_session", "set_random_seed", "set_num_threads", "get_num_threads",
-           "__version__", "plot", "wrappers"]
+           "initializers", "keras", "layers", "losses", "metrics", "models", "nn", "onnx", "optimizers",
+           "preprocessing", "random", "regularizers", "utils", "version", "argmax", "constant", "convert_to_tensor",
+           "linspace", "reduce_mean", "reduce_sum", "clear_session", "set_random_seed", "set_num_threads",
+           "get_num_threads", "__version__", "plot", "wrappers"]

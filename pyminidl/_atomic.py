@@ -1,6 +1,7 @@
 """Writing a file so that readers see the old content or the new, never a part: a temporary file in the same
 folder, fsync, then os.replace over the target. Every saving path (model.save, save_weights, whatever format it
-writes) goes through `replacing(path)`.
+writes) goes through `replacing(path)` (a file object) or `reserved(path)` (a temporary path, for writers such as
+h5py that open files by name).
 
 Two things a plain temporary-then-rename gets wrong, and this does not:
 
@@ -54,9 +55,10 @@ def remove_stale_temporaries(path):
 
 
 @contextlib.contextmanager
-def replacing(path):
-    """A binary file to write the new content of `path` into; it replaces `path` when the block ends without
-    an exception (and is removed otherwise)."""
+def reserved(path):
+    """A temporary file's path, next to `path`, for a writer that opens files by name (h5py, zipfile, onnx);
+    the file replaces `path` when the block ends without an exception (and is removed otherwise). The writer
+    may truncate or recreate it: the mode set here stays (O_TRUNC keeps a file's permission bits)."""
     if os.path.islink(path):
         path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -68,12 +70,17 @@ def replacing(path):
     tmp = os.path.join(folder, _temporary_name(path))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
     try:
-        if mode is not None:
-            os.fchmod(fd, mode)  # before any byte is written: never readable more widely than the original
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)  # before any byte is written: never readable more widely than the original
+        finally:
+            os.close(fd)
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -85,3 +92,12 @@ def replacing(path):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def replacing(path):
+    """A binary file to write the new content of `path` into; it replaces `path` when the block ends without
+    an exception (and is removed otherwise)."""
+    with reserved(path) as tmp, open(tmp, "r+b") as f:
+        yield f
+        f.flush()

@@ -7,7 +7,8 @@ from another thread. docs/reliability.md lists what may overlap.
     kind      may run while ...                          refused while ...
     predict   anything (not guarded: it needs only the network it started with, kept alive by the call)
     evaluate  fit or evaluate runs (any thread)          a change runs in another thread
-    (also set_weights, save, save_weights: they read or write values of a structure that must not change)
+    (also set_weights, save, save_weights, export: they read or write values of a structure that must not
+    change)
     fit       evaluate runs in another thread            fit runs (a callback's nested fit, or another thread);
                                                          a change runs in another thread
     change    nothing else runs                          fit or evaluate runs (any thread), another change runs

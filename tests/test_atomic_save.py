@@ -68,7 +68,7 @@ def test_stale_temporaries_of_the_target_are_removed_live_ones_kept(tmp_path):
 
 
 def test_a_save_killed_mid_write_is_cleaned_by_the_next_save(tmp_path):
-    # The child dies (SIGKILL) while writing arrays.bin: its full-size temporary stays behind.
+    # The child dies (SIGKILL) while writing the weights member: its full-size temporary stays behind.
     script = f"""
 import os, signal, zipfile
 import pyminidl as tf
@@ -77,7 +77,7 @@ model = tf.Sequential([L.Dense(64, input_shape=(64,))])
 model.save({str(tmp_path / 'm.keras')!r})
 real = zipfile.ZipFile.writestr
 def dying(self, name, data, *a, **k):
-    if name == "arrays.bin":
+    if name == "model.weights.h5":
         self.fp.write(data)
         self.fp.flush()
         os.kill(os.getpid(), signal.SIGKILL)

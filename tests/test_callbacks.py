@@ -190,8 +190,32 @@ def test_model_checkpoint_mode_auto_maximizes_accuracy():
             cb._set_monitor_op()
 
 
+@pytest.mark.parametrize("name, weights_only, kind", [
+    ("m.keras", False, "zip"), ("m.h5", False, "model_config"), ("w.weights.h5", True, "layers"),
+    ("w.h5", True, "layer_names"),
+])
+def test_model_checkpoint_picks_the_format_from_the_name(tmp_path, name, weights_only, kind):
+    import zipfile
+
+    import h5py
+
+    model = tiny_model()
+    x, y = tiny_data()
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0,
+              callbacks=[callbacks.ModelCheckpoint(str(tmp_path / name), save_weights_only=weights_only)])
+    path = tmp_path / name
+    if kind == "zip":
+        assert zipfile.is_zipfile(path)
+    else:
+        with h5py.File(path, "r") as f:
+            assert kind in f.attrs or kind in f
+    other = tiny_model()
+    other.load_weights(path)
+    assert all(np.array_equal(a, b) for a, b in zip(other.get_weights(), model.get_weights()))
+
+
 @pytest.mark.parametrize("kwargs", [
-    {"filepath": "model.h5x"}, {"filepath": "model"}, {"filepath": "model.h5"},
+    {"filepath": "model.h5x"}, {"filepath": "model"}, {"filepath": "w.weights.h5"},
     {"filepath": "model.keras", "save_weights_only": True}, {"filepath": "w.weights.h5", "mode": "up"},
 ])
 def test_model_checkpoint_bad_arguments(kwargs):

@@ -167,37 +167,35 @@ def test_saved_state_resumes_bit_identically(tmp_path, make):
     assert b.optimizer.iterations == 20
 
 
-def test_files_from_before_named_scalars_still_load(tmp_path):
-    """Files written before the rules named their scalars hold only "nadam_u_product"."""
+def test_files_of_pyminidl_0_1_own_format_are_refused_clearly(tmp_path):
+    """pyminidl 0.1's own zip (arrays.json, "nadam_u_product") is no longer read: Keras' formats replaced it, and
+    the refusal says how to convert such a file (docs/files.md, 'The old pyminidl zip format')."""
+    old = tmp_path / "old.keras"
+    meta = {"format": "pyminidl", "format_version": 1, "kind": "model", "pyminidl_version": "0.1.0"}
+    arrays = {"dtype": "<f4", "arrays": [], "input_shape": [4],
+              "optimizer": {"iterations": 5, "slots": 2, "nadam_u_product": 0.5}}
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr("metadata.json", json.dumps(meta))
+        zf.writestr("config.json", json.dumps({"class_name": "Sequential", "config": {"layers": []}}))
+        zf.writestr("arrays.json", json.dumps(arrays))
+        zf.writestr("arrays.bin", b"")
+    with pytest.raises(ValueError, match="old.keras: .*pyminidl 0.1 in its own format.*save it again"):
+        models.load_model(old)
+
+
+def test_bad_saved_nadam_product_is_refused(tmp_path):
+    import h5py
+
     x, y = _data()
     a = _model(Nadam(0.01))
     a.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    new, old = tmp_path / "new.keras", tmp_path / "old.keras"
-    a.save(new)
-    with zipfile.ZipFile(new) as src, zipfile.ZipFile(old, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "arrays.json":
-                doc = json.loads(data)
-                for key in ("scalars", "slot_names"):
-                    del doc["optimizer"][key]
-                data = json.dumps(doc).encode()
-            dst.writestr(item, data)
-    b = models.load_model(old)
-    assert b._net.optimizer_scalars == a._net.optimizer_scalars and b.optimizer.iterations == 5
-
-
-def test_bad_saved_scalars_are_refused(tmp_path):
-    a = _model(Nadam(0.01))
-    path, bad = tmp_path / "m.keras", tmp_path / "bad.keras"
-    a.save(path)
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "arrays.json":
-                doc = json.loads(data)
-                doc["optimizer"]["scalars"] = {"u_prod": 1.0}
-                data = json.dumps(doc).encode()
-            dst.writestr(item, data)
-    with pytest.raises(ValueError, match="optimizer scalars must be numbers named \\['u_product'\\]"):
-        models.load_model(bad)
+    path = tmp_path / "w.weights.h5"
+    a.save_weights(path)
+    with h5py.File(path, "r+") as f:  # Keras' layout: the optimizer's u_product is its last variable
+        group = f["optimizer/vars"]
+        last = str(len(group) - 1)
+        del group[last]
+        group.create_dataset(last, data=np.float64(2.0))
+    b = _model(Nadam(0.01))
+    with pytest.raises(ValueError, match=r"u_product must be a finite number in \[0.0, 1.0\]"):
+        b.load_weights(path)

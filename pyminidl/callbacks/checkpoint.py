@@ -13,14 +13,17 @@ class ModelCheckpoint(MonitorCallback):
 
     `filepath` may hold `{epoch:02d}` and `{batch}` (both 1-based) and log keys such as `{val_loss:.2f}`.
     It takes the names model.save takes (save_weights with save_weights_only=True): saving.check_filepath
-    decides. Keras 2's `period=N` saves every N epochs.
+    decides, and the name picks the format as in Keras: '.keras' (Keras 3), '.weights.h5' (Keras 3 weights),
+    other '.h5'/'.hdf5' (legacy Keras 2 HDF5, which tf.keras 2.x tutorials use for both models and weights;
+    docs/files.md). Keras 2's `period=N` saves every N epochs.
 
     Args:
         filepath: where to save; may hold `{epoch:02d}`, `{batch}` and log keys.
         monitor: the log key `save_best_only` watches, such as `"val_loss"`.
         verbose: 1 prints a line at each save.
         save_best_only: save only when `monitor` improves on the best value so far.
-        save_weights_only: save the weights alone (`.weights.h5`) instead of the whole model (`.keras`).
+        save_weights_only: save the weights alone (`.weights.h5`, `.h5`) instead of the whole model (`.keras`,
+            `.h5`).
         mode: `"min"`, `"max"`, or `"auto"` (max for accuracies, min otherwise).
         save_freq: `"epoch"`, or a number of training batches between saves.
         initial_value_threshold: with `save_best_only`, a value the first saved epoch must beat.

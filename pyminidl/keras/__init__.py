@@ -10,7 +10,7 @@ import sys as _sys
 from pyminidl import _api, _keras_alias
 
 from pyminidl import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics
-from pyminidl import models, optimizers, preprocessing, regularizers, utils
+from pyminidl import models, optimizers, preprocessing, regularizers, saving, utils
 from pyminidl.layers import Input
 from pyminidl.models import Model, Sequential
 from pyminidl.version import VERSION as __version__
@@ -22,7 +22,8 @@ _SUBMODULES = {
     "layers.experimental.preprocessing": layers.experimental.preprocessing, "losses": losses, "metrics": metrics,
     "models": models, "optimizers": optimizers, "optimizers.schedules": optimizers.schedules,
     "preprocessing": preprocessing,
-    "preprocessing.sequence": preprocessing.sequence, "regularizers": regularizers, "utils": utils,
+    "preprocessing.sequence": preprocessing.sequence, "regularizers": regularizers, "saving": saving,
+    "utils": utils,
 }
 for _name, _module in _SUBMODULES.items():
     _sys.modules[f"{__name__}.{_name}"] = _module

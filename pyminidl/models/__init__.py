@@ -10,12 +10,13 @@ from pyminidl.models.sequential import Sequential
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved with `model.save("name.keras")`: architecture, weights, compile configuration and
-    optimizer state. Nothing in the file is executed.
+    """Loads a model from a `.keras` or `.h5` file (pyminidl's or Keras'): architecture, weights, compile
+    configuration and optimizer state. Nothing in the file is executed; class names resolve only against
+    pyminidl's own classes and the custom_objects given.
 
     Args:
-        filepath: the `.keras` file's path.
-        custom_objects: accepted for Keras' signature; pyminidl's files hold only built-in objects.
+        filepath: the `.keras` or `.h5` file's path.
+        custom_objects: a dict of extra classes a class name in the file may resolve to.
         compile: whether to compile the model as it was saved.
         safe_mode: accepted for Keras' signature; loading is always safe.
 

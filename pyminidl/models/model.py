@@ -17,7 +17,8 @@ import warnings
 
 import numpy as np
 
-from pyminidl import _check, _core, _guard, losses, metrics as metrics_module, optimizers, saving
+from pyminidl import _check, _core, _guard, losses, metrics as metrics_module, onnx as onnx_export, optimizers
+from pyminidl import saving
 from pyminidl.backend import unique_name
 from pyminidl.constraints import weight_rule
 from pyminidl.keras2_methods import Keras2Methods
@@ -319,30 +320,42 @@ class Model(Keras2Methods, Trainer, Layer):
     def to_json(self, **kwargs):
         return json.dumps(serialize(self), **kwargs)
 
+    # --- files (pyminidl/saving/: Keras' own formats, docs/files.md) -----------------------------------
     @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Saves the architecture, weights, compile configuration and optimizer state to a `.keras` file.
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Saves the architecture, weights, compile configuration and optimizer state to a file.
 
         Args:
-            filepath: the file's path, ending in `.keras`.
+            filepath: the file's path, ending in `.keras` (Keras 3's zip) or `.h5` (Keras 2's HDF5 layout).
             overwrite: whether an existing file may be replaced.
+            include_optimizer: whether the optimizer's state is written too.
 
         Raises:
             FileExistsError: if the file exists and `overwrite` is False. TypeError: for unexpected arguments.
         """
         if kwargs:
             raise TypeError(f"save() got unexpected keyword arguments: {sorted(kwargs)}")
-        saving.save_model(self, filepath, overwrite=overwrite)
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
     def save_weights(self, filepath, overwrite=True):
-        """The layer weights to a '.weights.h5' file (pyminidl's own format, not HDF5)."""
+        """The layer weights to '.weights.h5' (Keras 3 layout) or another '.h5' name (Keras 2 layout)."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    @_guard.guarded("change")  # it may build an unbuilt model
-    def load_weights(self, filepath):
-        """Layer weights from a '.weights.h5' (or '.keras') file written by pyminidl."""
-        saving.load_weights(self, filepath)
+    @_guard.guarded("change")  # it writes the weights (and optimizer state) training and evaluation use
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Layer weights from a '.weights.h5', '.keras' or '.h5' file (pyminidl's or Keras')."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    @_guard.guarded("evaluate")  # reads weights of a structure nothing may change meanwhile
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+        """An inference artifact: format='onnx' writes an ONNX model (needs `pip install pyminidl[onnx]`)."""
+        if format != "onnx":
+            raise ValueError(f"export: pyminidl writes format='onnx' only (TensorFlow's SavedModel needs "
+                             f"TensorFlow), got format={format!r}")
+        onnx_export.export(self, filepath, **kwargs)
+        if verbose:
+            print(f"Saved artifact at '{filepath}'.")
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
