@@ -4,7 +4,9 @@
     model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
 """
 
-from pyminidl import _core
+from pyminidl._openmp import load_core
+
+_core = load_core()  # before anything else imports it: libgomp reads its wait policy as it loads
 from pyminidl import activations, backend, callbacks, datasets, initializers, layers, losses, metrics
 from pyminidl import nn, optimizers, random, utils
 from pyminidl.backend import clear_session
