@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from pyminidl import _check, callbacks as callbacks_module, data, losses, progress
+from pyminidl.layers import base as layer_base
 from pyminidl.training import Trainer as EpochLoop
 
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
@@ -173,8 +174,9 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs for x as a float32 array of shape (n, *output_shape[1:])."""
-        if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict):
-            self._take_weights()
+        # The fast path, for a model that still owns all its layers' weights (_take_weights): one sample's
+        # prediction costs a few microseconds, so every Python step here counts.
+        if batch_size is None and not verbose and self._attach_seen == layer_base.attach_count and self._net is not None:
             out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
             if out is not None:
                 return out
