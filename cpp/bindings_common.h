@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace pmdl {
+class Network;
+}
+
 namespace pmdl::bind {
 
 namespace py = pybind11;
@@ -16,6 +20,13 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 
 // Below this many multiply-adds a call keeps the GIL: releasing and re-taking it costs more.
 constexpr long kReleaseGilAbove = 1L << 16;
+
+// "(3, 4)", "(5,)": an array's shape as NumPy prints it.
+inline std::string array_shape_text(const py::array& a) {
+    std::string s = "(";
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
+    return s + (a.ndim() == 1 ? ",)" : ")");
+}
 
 // Throws ValueError unless `a` is 2-D with `cols` columns (cols < 0: any) and `rows` rows (rows < 0: any).
 inline void check_2d(const FloatArray& a, const char* name, long rows, long cols) {
@@ -48,6 +59,12 @@ inline py::array view(py::object owner, float* data, std::vector<py::ssize_t> sh
     for (size_t i = shape.size(); i-- > 0;) { strides[i] = step; step *= shape[i]; }
     return py::array_t<float>(shape, strides, data, owner);
 }
+
+// predict's glue (bindings_predict.cpp): the checked path's run on converted inputs, and the fast path
+// (None unless every input is already a float32 C-contiguous array of the input's shape, n > 0, and
+// rows x parameters is at most max_work: larger inputs go in chunks, so that Ctrl-C is seen).
+FloatArray predict(Network& n, const std::vector<FloatArray>& xs, long batch_size);
+py::object predict_fast(Network& n, py::handle x, long batch_size, double max_work);
 
 // One function per glue file, called in this order by PYBIND11_MODULE (bindings.cpp).
 void bind_enums(py::module_& m);

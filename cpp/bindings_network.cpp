@@ -12,12 +12,6 @@ namespace pmdl::bind {
 
 namespace {
 
-inline std::string array_shape_text(const py::array& a) {
-    std::string s = "(";
-    for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
-    return s + (a.ndim() == 1 ? ",)" : ")");
-}
-
 // {"units": 8, "kernel_size": [3, 3]} -> Attrs; the layer kind reads and range-checks its own keys.
 Attrs to_attrs(const std::string& kind, const py::dict& d) {
     std::map<std::string, Attrs::Value> values;
@@ -153,33 +147,6 @@ py::array tensor_view(py::object self, const TensorSlot& t, bool grads) {
     Network& n = self.cast<Network&>();
     float* base = t.trainable ? (grads ? n.grads() : n.params()) : n.frozen();
     return view(self, base + t.offset, dims(t.shape));
-}
-
-// Network::predict into a new (n, *output_shape) array, the inputs already converted.
-FloatArray predict(Network& n, const std::vector<FloatArray>& xs, long batch_size) {
-    const long rows = xs[0].ndim() > 0 ? xs[0].shape(0) : 0;
-    std::vector<py::ssize_t> shape{rows};
-    for (int d : n.graph().output_shape()) shape.push_back(d);
-    require_memory(4 * (size_t)rows * (size_t)n.output_dim(), "predict's output");
-    FloatArray out(shape);
-    float* po = out.mutable_data();
-    const std::vector<const float*> px = pointers(xs);
-    const int B = as_int(batch_size, "batch_size");
-    auto run = [&] {
-        const int N = as_int(check_inputs(n, xs, "", rows), "n");
-        n.predict(px.data(), N, B, po);
-    };
-    std::unique_lock<std::mutex> lock(n.mutex, std::defer_lock);
-    // Tiny work keeps the GIL (a release/re-take costs more), unless another thread holds the network.
-    if (rows * n.num_params() < kReleaseGilAbove && lock.try_lock()) {
-        run();
-    } else {
-        py::gil_scoped_release release;
-        lock.lock();
-        run();
-        lock.unlock();
-    }
-    return out;
 }
 
 }  // namespace
@@ -397,29 +364,7 @@ void bind_network(py::module_& m) {
         }, py::arg("xs"), py::arg("batch_size") = 32, "(n, *output_shape) float32")
         // model.predict's fast path: float32 C-contiguous arrays of the input shapes with n > 0 are predicted
         // with no conversion; anything else returns None and Python takes the checked path.
-        .def("predict_fast", [](Network& n, py::handle x, long batch_size) -> py::object {
-            std::vector<FloatArray> xs;
-            auto take = [&](py::handle a) {
-                if (!py::isinstance<FloatArray>(a)) return false;
-                xs.push_back(py::reinterpret_borrow<FloatArray>(a));
-                return true;
-            };
-            if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {
-                for (py::handle a : x.cast<py::sequence>())
-                    if (!take(a)) return py::none();
-            } else if (!take(x)) {
-                return py::none();
-            }
-            if ((int)xs.size() != n.num_inputs()) return py::none();
-            const long rows = xs[0].ndim() > 0 ? xs[0].shape(0) : 0;
-            for (size_t k = 0; k < xs.size(); ++k) {
-                const Shape& s = n.graph().input_shapes()[k];
-                if (rows == 0 || xs[k].ndim() != (py::ssize_t)s.size() + 1 || xs[k].shape(0) != rows) return py::none();
-                for (size_t i = 0; i < s.size(); ++i)
-                    if (xs[k].shape(i + 1) != s[i]) return py::none();
-            }
-            return predict(n, xs, batch_size);
-        }, py::arg("xs"), py::arg("batch_size"));
+        .def("predict_fast", &predict_fast, py::arg("xs"), py::arg("batch_size"), py::arg("max_work"));
 }
 
 }  // namespace pmdl::bind

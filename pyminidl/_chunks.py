@@ -12,17 +12,17 @@ _CHUNK_SECONDS = 0.1
 # Multiply-adds (rows x parameters: a dense network's work per row is about its parameter count) done in one
 # call, a few milliseconds: smaller inputs skip the chunking, larger ones start with a chunk this size, which
 # measures the speed for the next ones.
-_FIRST_WORK = 1 << 26
+FIRST_WORK = 1 << 26
 
 
 def small(net, n):
     """True when n rows are cheap enough for one call."""
-    return n * max(1, net.num_params) <= _FIRST_WORK
+    return n * max(1, net.num_params) <= FIRST_WORK
 
 
 def _run(net, n, call):
     """call(start, stop) over [0, n) in chunks lasting about _CHUNK_SECONDS each."""
-    start, rows = 0, max(1, _FIRST_WORK // max(1, net.num_params))
+    start, rows = 0, max(1, FIRST_WORK // max(1, net.num_params))
     while start < n:
         stop = min(n, start + rows)
         began = time.perf_counter()

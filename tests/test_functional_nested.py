@@ -168,3 +168,22 @@ def test_training_argument_on_symbolic_calls():
     with pytest.raises(NotImplementedError, match=r"'with_dropout' was called with training=False"):
         seq(inp, training=False)
     assert L.Dropout(0.5)(inp).shape == (None, 3)
+
+
+def test_predict_fast_path_follows_weights_taken_back_and_forth():
+    # predict() skips the per-layer ownership check while no layer anywhere moved (layers/base.py's
+    # attach_count); every switch between the two models must still show the other's training.
+    inp = tf.keras.Input(shape=(3,))
+    code = L.Dense(2, activation="tanh", name="code")(inp)
+    autoencoder = tf.keras.Model(inp, L.Dense(3, name="decoded")(code))
+    encoder = tf.keras.Model(inp, code)
+    autoencoder.compile(optimizer="sgd", loss="mse")
+    x, _ = _data(16)
+    one = np.ascontiguousarray(x[:1])  # float32, C order: the fast path's input
+    for _ in range(3):
+        assert encoder.predict(one).shape == (1, 2)
+        autoencoder.fit(x, x, epochs=1, verbose=0)
+        kernel, bias = autoencoder.get_layer("code").get_weights()
+        for _ in range(2):  # the second call runs on the fast path
+            np.testing.assert_allclose(encoder.predict(one), np.tanh(one.astype(np.float64) @ kernel + bias),
+                                       rtol=1e-5, atol=1e-6)

@@ -137,8 +137,8 @@ def test_evaluate_and_fit_with_validation_lists():
     assert net.evaluate(xs, y, None, 4)[0] == pytest.approx(want, rel=1e-5)
     train, val = net.fit_epochs(xs, y, None, 8, 2, 1, xs, y, None, 8)
     assert train.shape == val.shape == (2, 1) and val[0, 0] == pytest.approx(want, rel=1e-5)
-    assert net.predict_fast(xs, 256).shape == (30, 2)
-    assert net.predict_fast([xs[0]], 256) is None and net.predict_fast([xs[0], xs[0]], 256) is None
+    assert net.predict_fast(xs, 256, 1e12).shape == (30, 2)
+    assert net.predict_fast([xs[0]], 256, 1e12) is None and net.predict_fast([xs[0], xs[0]], 256, 1e12) is None
 
 
 BAD_GRAPHS = [

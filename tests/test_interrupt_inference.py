@@ -79,7 +79,7 @@ def test_ctrl_c_stops_predict_and_evaluate_quickly(mode):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(_chunks, "_FIRST_WORK", 64 * 200)  # chunk even small inputs, from 64 rows
+    monkeypatch.setattr(_chunks, "FIRST_WORK", 64 * 200)  # chunk even small inputs, from 64 rows
     monkeypatch.setattr(_chunks, "_CHUNK_SECONDS", 1e-6)  # then chunks of one row
 
 

@@ -254,7 +254,7 @@ def test_a_model_that_cannot_fit_in_memory_is_refused_before_allocating():
 
 def test_predict_checks_its_output_fits_in_memory(monkeypatch):
     from pyminidl import _chunks
-    monkeypatch.setattr(_chunks, "_FIRST_WORK", 1)  # the chunked path for any size
+    monkeypatch.setattr(_chunks, "FIRST_WORK", 1)  # the chunked path for any size
     model = tf.Sequential([L.Dense(3, input_shape=(2,))])
     with pytest.raises(MemoryError, match=r"predict's output \(100 rows of 3 floats\) needs"):
         _core._require_memory(_available() + (1 << 30), "predict's output (100 rows of 3 floats)")

@@ -59,7 +59,7 @@ def test_a_functional_model_may_evaluate_and_predict_from_a_callback_of_its_fit(
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(_chunks, "_FIRST_WORK", 64 * 100)  # chunk even small inputs
+    monkeypatch.setattr(_chunks, "FIRST_WORK", 64 * 100)  # chunk even small inputs
     monkeypatch.setattr(_chunks, "_CHUNK_SECONDS", 1e-6)  # then chunks of one row
 
 
@@ -74,3 +74,18 @@ def test_chunked_predict_and_evaluate_of_several_inputs_equal_one_call(small_chu
     np.testing.assert_array_equal(model.predict(given), whole_p)
     np.testing.assert_array_equal(model.predict(given, batch_size=256), whole_p)
     np.testing.assert_allclose(model.evaluate(given, y, sample_weight=w, verbose=0), whole_e, rtol=1e-12)
+
+
+def test_predict_fast_path_leaves_large_inputs_to_the_chunks(small_chunks, monkeypatch):
+    # predict()'s fast path (C++ predict_fast) declines inputs above _chunks.FIRST_WORK, so that they run
+    # in chunks where Ctrl-C is seen; below it, one call.
+    model, (x, _) = _two_inputs(), _data(501)
+    model.predict(x)  # takes the weights: later calls may use the fast path
+    calls = []
+    real = _chunks.predict
+    monkeypatch.setattr(_chunks, "predict", lambda *a: calls.append(1) or real(*a))
+    assert model._net.predict_fast(x, 256, _chunks.FIRST_WORK) is None
+    whole = model._net.predict(x, 256)
+    np.testing.assert_array_equal(model.predict(x), whole)
+    assert calls == [1]
+    np.testing.assert_array_equal(model._net.predict_fast(x, 256, 1e12), whole)

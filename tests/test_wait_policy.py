@@ -1,4 +1,4 @@
-"""Waits that yield: pyminidl gives libgomp a short spin (GOMP_SPINCOUNT=10000) when it loads, unless the user
+"""Waits that yield: pyminidl gives libgomp a short spin (GOMP_SPINCOUNT=1000) when it loads, unless the user
 chose a wait policy, without leaving the variable in the environment (pyminidl/__init__.py). What libgomp
 really uses is read back with its omp_display_env(verbose), in a fresh interpreter each time.
 benchmarks/tail_latency.py measures the effect (the 99th percentile of small calls under contention)."""
@@ -41,7 +41,7 @@ def _display(env_update, *args):
 
 def test_a_short_spin_is_the_default_and_does_not_leak_into_the_environment():
     out, err = _display({})
-    assert "GOMP_SPINCOUNT = '10000'" in err, err
+    assert "GOMP_SPINCOUNT = '1000'" in err, err
     assert out.startswith("clean"), out
 
 

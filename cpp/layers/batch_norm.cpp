@@ -1,6 +1,8 @@
 // Batch normalization kernels (batch_norm.h).
 #include "batch_norm.h"
 
+#include "../parallel.h"
+
 #include <cmath>
 #include <vector>
 
@@ -10,7 +12,7 @@ namespace pmdl {
 namespace {
 
 constexpr int kChannelBlock = 16;        // channels per work item of the reductions
-constexpr double kThreadMinWork = 1 << 16;  // floats from which the passes use the threads
+constexpr double kThreadMinWork = kParallelFloatsMin;  // floats from which the passes use the threads
 
 // fn(c0, c1) on blocks of channels, threads taking blocks (each channel's sums are one thread's).
 template <class Fn>

@@ -1,6 +1,8 @@
 // Pooling kernels (pooling.h). Loops run over channels innermost: contiguous, so they vectorise.
 #include "pooling.h"
 
+#include "../parallel.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -9,7 +11,7 @@
 namespace pmdl {
 namespace {
 
-constexpr double kThreadMinWork = 1 << 16;  // floats touched from which images go to the threads
+constexpr double kThreadMinWork = kParallelFloatsMin;  // floats touched from which images go to the threads
 
 void check(const Window& g, const char* what) {
     if (g.n < 0 || g.c < 1 || g.y.out < 1 || g.x.out < 1)

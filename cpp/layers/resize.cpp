@@ -2,6 +2,8 @@
 // gradient element is written by one thread in a fixed order, so results do not depend on the thread count.
 #include "resize.h"
 
+#include "../parallel.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -10,7 +12,7 @@
 namespace pmdl {
 
 namespace {
-constexpr double kThreadMinWork = 1 << 16;  // floats touched from which images go to the threads
+constexpr double kThreadMinWork = kParallelFloatsMin;  // floats touched from which images go to the threads
 }
 
 Resize2D::Resize2D(const Attrs& attrs, const std::vector<Shape>& inputs) {

@@ -8,6 +8,10 @@ from pyminidl.layers import eager
 from pyminidl.layers.node import call_symbolic, is_symbolic
 from pyminidl.variables import Variable
 
+# How many times any layer's weights moved to another network (_attach). A model whose layers were all its
+# own when this count was last seen still owns them all, so predict() can skip the per-layer check.
+attach_count = 0
+
 
 # Every Layer subclass, by class name: what deserialize() and the file readers resolve names against.
 # Filled by Layer.__init_subclass__, so a new layer is registered by defining it, in its own file.
@@ -132,6 +136,8 @@ class Layer:
             for var, value in zip(self._weights, self._initial_weights()):
                 var.assign(value)
         self._owner = owner
+        global attach_count
+        attach_count += 1
 
     def _weight_names(self):
         return []

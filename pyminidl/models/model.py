@@ -22,7 +22,7 @@ from pyminidl import saving
 from pyminidl.backend import unique_name
 from pyminidl.constraints import weight_rule
 from pyminidl.keras2_methods import Keras2Methods
-from pyminidl.layers import REGISTRY, Layer, _set_weights, serialize
+from pyminidl.layers import REGISTRY, Layer, _set_weights, base, serialize
 from pyminidl.layers.node import call_symbolic, is_symbolic
 from pyminidl.models.trainer import Trainer
 from pyminidl.summary import summary_lines
@@ -55,6 +55,7 @@ class Model(Keras2Methods, Trainer, Layer):
         self._owner = None
         self._net = None
         self._net_layers = []  # the layer behind each C++ layer of _net, in network order
+        self._attach_seen = -1  # base.attach_count when _take_weights last found every layer ours
         self._net_frozen = []  # _frozen_layers() when _net was built
         self.optimizer = None
         self.loss = None
@@ -155,10 +156,13 @@ class Model(Keras2Methods, Trainer, Layer):
 
     def _take_weights(self):
         """Take back the weights another model's network took over since this model last ran (module doc)."""
+        if self._attach_seen == base.attach_count:
+            return  # no layer anywhere moved since all of ours were ours (a new _net attaches, so counts)
         net = self._net
         for j, layer in enumerate(self._net_layers):
             if layer is not None and layer._owner is not net:
                 layer._attach(net.layer_weights(j), net)
+        self._attach_seen = base.attach_count
 
     def _emit(self, plan, input_ids):
         """This model's layers into a network being planned: its own, or an outer model's (inlined there).

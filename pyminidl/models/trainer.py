@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from pyminidl import _check, _chunks, _guard, callbacks as callbacks_module, data, data_adapters, losses, progress
+from pyminidl.layers import base as layer_base
 from pyminidl.training import Trainer as EpochLoop, start_fit
 
 _PREDICT_BATCH = 256  # rows per forward pass when predict() is not given a batch size
@@ -231,14 +232,17 @@ class Trainer:
         Raises:
             ValueError: if `x` does not fit the model's input shape, or the model cannot be built from it.
         """
-        if data_adapters.is_batch_source(x):
-            return data_adapters.predict(self, x, steps, batch_size=batch_size, verbose=verbose)
-        if self._net is not None and batch_size is None and not verbose and not isinstance(x, dict) and \
-                _chunks.small(self._net, _rows(x)):  # many rows go in chunks below, so that Ctrl-C is seen
-            self._take_weights()
-            out = self._net.predict_fast(x, _PREDICT_BATCH)  # None unless x needs no conversion
+        # The fast path first, for a model that still owns all its layers' weights (_take_weights): one sample's
+        # prediction costs a few microseconds, so every Python step here counts. predict_fast returns None
+        # unless x is float32 arrays of the input shapes with at most FIRST_WORK of work (more goes in chunks
+        # below, so that Ctrl-C is seen); generators, dicts and lists of numbers take the paths below.
+        net = self._net
+        if batch_size is None and not verbose and net is not None and self._attach_seen == layer_base.attach_count:
+            out = net.predict_fast(x, _PREDICT_BATCH, _chunks.FIRST_WORK)
             if out is not None:
                 return out
+        if data_adapters.is_batch_source(x):
+            return data_adapters.predict(self, x, steps, batch_size=batch_size, verbose=verbose)
         batch_size = _PREDICT_BATCH if batch_size is None else _check.integer("batch_size", batch_size, minimum=1,
                                                                                  maximum=_check.MAX_SIZE)
         verbose = _verbosity(verbose, default=0)
@@ -255,14 +259,6 @@ class Trainer:
         return out
 
     predict_on_batch = predict
-
-
-def _rows(x):
-    """The row count of predict's x as given (one array, or a list of arrays: the first one's), 0 if unknown."""
-    if isinstance(x, (list, tuple)) and x:
-        x = x[0]
-    shape = getattr(x, "shape", None)
-    return int(shape[0]) if shape else 0
 
 
 def _split_inputs(x, names, what):
