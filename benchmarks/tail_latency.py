@@ -4,7 +4,7 @@
 
 A worker process (one per configuration, since libgomp reads its wait policy when it loads) builds a small
 MLP and times `calls` evaluate() calls of about 0.2 ms each, after a warm-up. Configurations: 1 and 2
-threads; pyminidl's default wait (GOMP_SPINCOUNT=10000: a short spin, then sleep) against libgomp's own
+threads; pyminidl's default wait (GOMP_SPINCOUNT=1000: a short spin, then sleep) against libgomp's own
 (OMP_WAIT_POLICY=active: spin) and fully passive (OMP_WAIT_POLICY=passive); each on a quiet machine and with
 one busy-looping competitor process per core. The table gives the median, 99th percentile and maximum in
 microseconds and the p99 relative to the quiet one-thread median (issue 18 asks: within 3x under
