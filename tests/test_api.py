@@ -67,10 +67,12 @@ def test_missing_activation_names_the_ones_that_exist():
         pyminidl.activations.rellu  # noqa: B018
 
 
-def test_plot_and_wrappers_without_an_explicit_import():
+def test_plot_and_wrappers_without_an_explicit_import(tmp_path):
     code = ("import pyminidl, sys; assert 'pyminidl.plot' not in sys.modules; "
             "print(pyminidl.plot.plot_history.__name__, pyminidl.wrappers.KerasClassifier.__name__)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # Not from the checkout: its pyminidl/ has no compiled core when the package was installed, not built in place.
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path).stdout
     assert out.split() == ["plot_history", "KerasClassifier"]
     with pytest.raises(AttributeError, match="no attribute 'plots'"):
         pyminidl.plots  # noqa: B018
