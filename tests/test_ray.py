@@ -19,15 +19,22 @@ from test_dask import grid_search  # noqa: E402  (the same search as on Dask)
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
+def ray_instance(tmp_path_factory):
     # the builder is pickled by reference: Ray's workers must be able to import this folder's test_dask
     tests = os.path.dirname(os.path.abspath(__file__))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get(
-                 "PYTHONPATH")]))}})
-    register_ray()
-    yield
-    ray.shutdown()
+    # Ray's workers put the driver's working directory first on sys.path: started in the checkout, they would
+    # import its pyminidl/, which has no compiled core when the package was installed, not built in place.
+    home = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("ray"))
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get(
+                     "PYTHONPATH")]))}})
+        register_ray()
+        yield
+        ray.shutdown()
+    finally:
+        os.chdir(home)
 
 
 def test_grid_search_on_ray_matches_one_process(ray_instance):
