@@ -83,8 +83,8 @@ void Network::ensure_capacity(int rows) {
     wb_.resize(rows);
 }
 
-void Network::add_metrics(const float* p, const float* y, int rows, MetricSet& metrics) const {
-    const ActInfo out = graph_.output_activation();  // the crossentropy metrics recover logits from it
+void Network::add_metrics(const ActInfo& out, const float* p, const float* y, int rows, MetricSet& metrics) const {
+    // out: the output layer's activation, as the loss got it; the crossentropy metrics recover logits from it
     MetricBatch b;
     b.p = p, b.y = y, b.z = out.z, b.act = out.act, b.alpha = out.alpha, b.rows = rows, b.cols = output_dim();
     metrics.update(b);
@@ -125,7 +125,7 @@ void Network::train_step(const float* const* xs, const float* y, const float* w,
     if (!activity_.empty()) sums_[0] += activity_penalty() * rows;  // Keras: the batch's, over its rows
     sums_[0] += loss_batch(loss_, out.act, out.alpha, out.z, p, y, w, rows, output_dim(), 1.0f / rows,
                            graph_.output_grad());
-    add_metrics(p, y, rows, metrics_);  // before the update, as Keras logs them
+    add_metrics(out, p, y, rows, metrics_);  // before the update, as Keras logs them
     graph_.backward(rows);
     for (const WeightRule& r : rules_) {  // the penalties' gradients join the loss's, before any clipping
         const TensorSlot& t = tensors()[r.tensor];
@@ -250,7 +250,7 @@ std::vector<double> Network::evaluate(const float* const* xs, const float* y, co
         loss_sum += activity_penalty() * rows;  // the activity penalties are of each batch, as in training
         loss_sum += loss_batch(loss_, out.act, out.alpha, out.z, p, y + (long)start * yc, w ? w + start : nullptr,
                                rows, output_dim(), 1.0f, nullptr);
-        add_metrics(p, y + (long)start * yc, rows, metrics);
+        add_metrics(out, p, y + (long)start * yc, rows, metrics);
     }
     std::vector<double> out(1 + metrics.size());
     out[0] = loss_sum / n + (rules_.empty() ? 0.0 : weight_penalty_total());

@@ -67,7 +67,7 @@ public:
 private:
     void ensure_capacity(int rows);
     int inference_rows(int batch_size) const;  // rows per forward pass of evaluate and predict
-    void add_metrics(const float* p, const float* y, int rows, MetricSet& metrics) const;
+    void add_metrics(const ActInfo& out, const float* p, const float* y, int rows, MetricSet& metrics) const;
     void train_step(const float* const* xs, const float* y, const float* w, int rows);
     void point_inputs(const float* const* xs, long start);
 
