@@ -10,6 +10,8 @@ from pyminidl.layers import Dense
 from pyminidl.models import Sequential
 from pyminidl.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, schedules
 
+from optimizer_reference import RefOptimizer
+
 # --- float64 reference MLP ----------------------------------------------------------------------------
 
 ACT = {
@@ -49,79 +51,6 @@ def ref_grads(layers, loss, ws, x, y):
         if i:
             dz = (dz @ ws[2 * i].T) * ACT[layers[i - 1][1]][1](zs[i - 1], acts[i])
     return grads
-
-
-class RefOptimizer:
-    """Keras 3 update rules in float64: clip -> weight decay -> update; t = iterations + 1."""
-
-    def __init__(self, kind, lr=0.01, momentum=0.0, nesterov=False, rho=0.9, centered=False, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-7, amsgrad=False, initial_accumulator_value=0.1, weight_decay=0.0,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, schedule=None):
-        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
-        self.t, self.state, self.u_product = 0, None, 1.0
-
-    def step(self, ws, gs):
-        gs = [g.copy() for g in gs]
-        if self.clipvalue:
-            gs = [np.clip(g, -self.clipvalue, self.clipvalue) for g in gs]
-        if self.clipnorm:
-            gs = [g * self.clipnorm / max(np.linalg.norm(g), self.clipnorm) for g in gs]
-        if self.global_clipnorm:
-            norm = np.sqrt(sum(np.sum(g**2) for g in gs))
-            gs = [g * self.global_clipnorm / max(norm, self.global_clipnorm) for g in gs]
-        lr = self.schedule(self.t) if self.schedule else self.lr
-        self.t += 1
-        if self.state is None:
-            init = self.initial_accumulator_value if self.kind == "adagrad" else 0.0
-            self.state = [[np.full_like(w, init) for _ in range(3)] for w in ws]
-        if self.kind == "nadam":
-            b1 = self.beta_1
-            self.u_t = b1 * (1 - 0.5 * 0.96**self.t)
-            self.u_t1 = b1 * (1 - 0.5 * 0.96 ** (self.t + 1))
-            self.u_product *= self.u_t
-        return [self._update(w - lr * self.weight_decay * w, g, s, lr) for w, g, s in zip(ws, gs, self.state)]
-
-    def _update(self, w, g, s, lr):
-        t = self.t
-        if self.kind == "sgd":
-            if not self.momentum:
-                return w - lr * g
-            s[0][...] = self.momentum * s[0] - lr * g
-            return w + (self.momentum * s[0] - lr * g if self.nesterov else s[0])
-        if self.kind == "rmsprop":
-            s[0][...] = self.rho * s[0] + (1 - self.rho) * g**2
-            den = s[0] + self.epsilon
-            if self.centered:
-                s[2][...] = self.rho * s[2] + (1 - self.rho) * g
-                den = den - s[2] ** 2
-            d = lr * g / np.sqrt(den)
-            if self.momentum:
-                s[1][...] = self.momentum * s[1] + d
-                return w - s[1]
-            return w - d
-        if self.kind in ("adam", "adamw"):
-            s[0][...] += (1 - self.beta_1) * (g - s[0])
-            s[1][...] += (1 - self.beta_2) * (g**2 - s[1])
-            v = s[1]
-            if self.amsgrad:
-                s[2][...] = np.maximum(s[2], s[1])
-                v = s[2]
-            alpha = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-            return w - alpha * s[0] / (np.sqrt(v) + self.epsilon)
-        if self.kind == "adagrad":
-            s[0][...] += g**2
-            return w - lr * g / np.sqrt(s[0] + self.epsilon)
-        if self.kind == "nadam":
-            s[0][...] += (1 - self.beta_1) * (g - s[0])
-            s[1][...] += (1 - self.beta_2) * (g**2 - s[1])
-            m_hat = self.u_t1 * s[0] / (1 - self.u_product * self.u_t1) + (1 - self.u_t) * g / (1 - self.u_product)
-            v_hat = s[1] / (1 - self.beta_2**t)
-            return w - lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
-        if self.kind == "adamax":  # keras/src/optimizers/adamax.py
-            s[0][...] += (g - s[0]) * (1 - self.beta_1)
-            s[1][...] = np.maximum(self.beta_2 * s[1], np.abs(g))
-            return w - lr * s[0] / ((1 - self.beta_1**t) * (s[1] + self.epsilon))
-        raise KeyError(self.kind)
 
 
 def ref_train(layers, loss, weights, x, y, ref_opt, batch_size, epochs):
