@@ -51,9 +51,10 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
     long trainable = 0, frozen = 0;
     std::vector<bool> has_trainable(L, false);
     for (int j = 0; j < L; ++j)
-        for (const ParamSpec& p : layers_[j]->param_specs()) {
+        for (int k = 0; k < (int)layers_[j]->param_specs().size(); ++k) {
+            const ParamSpec& p = layers_[j]->param_specs()[k];
             long& total = p.trainable ? trainable : frozen;
-            tensors_.push_back({j, p.name, p.shape, p.trainable, total, shape_size(p.shape)});
+            tensors_.push_back({j, k, p.name, p.shape, p.trainable, total, shape_size(p.shape)});
             total += shape_size(p.shape);
             has_trainable[j] = has_trainable[j] || p.trainable;
         }
@@ -101,6 +102,11 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
     }
     active_.resize(L);
     for (int j = 0; j < L; ++j) active_[j] = needs_grad[I + j];
+}
+
+RowSlices Graph::lookups(int tensor) const {
+    const TensorSlot& t = tensors_.at(tensor);
+    return layers_[t.layer]->lookups(t.param);
 }
 
 void Graph::reserve(int rows) {

@@ -22,6 +22,7 @@ struct LayerNode {
 // Where a parameter tensor lives: in the trainable array (params/grads) or the non-trainable one.
 struct TensorSlot {
     int layer;
+    int param;  // its index among the layer's tensors
     std::string name;
     Shape shape;
     bool trainable;
@@ -46,6 +47,8 @@ public:
     long num_trainable() const { return (long)params_.size(); }
     float* frozen() { return frozen_.data(); }          // non-trainable (moving statistics)
     long num_frozen() const { return (long)frozen_.size(); }
+    // Tensor `tensor`'s gradient as lookup rows, when its layer keeps them (Layer::lookups).
+    RowSlices lookups(int tensor) const;
 
     // Buffers for batches of up to `rows` rows; floats per row of all of them (inputs and output too).
     void reserve(int rows);

@@ -74,6 +74,7 @@ private:
     Graph graph_;
     Optimizer optimizer_;
     std::vector<Span> trainable_;  // the trainable tensors' spans of the flat parameter array
+    std::vector<int> span_of_;     // per tensor: its index in trainable_, -1 if not trainable
 
     std::vector<WeightRule> rules_;
     std::vector<const ActivityRegularization*> activity_;  // the graph's activity penalties

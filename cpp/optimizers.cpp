@@ -91,10 +91,19 @@ void clip_tensor(const OptimizerConfig& cfg, float* g, long n) {
     }
 }
 
-// Every gradient scaled by c / max(N, c), N the norm over all tensors together.
-void clip_global(float c, float* g, long n) {
+void add_squares(double& sq, const float* v, long n) {
+    for (long i = 0; i < n; ++i) sq += static_cast<double>(v[i]) * v[i];
+}
+
+// Every gradient scaled by c / max(N, c), N the norm over all tensors together; of a tensor with lookup
+// rows, Keras 3 counts every lookup's values. (Its scaling then merges the rows: the rest is dense.)
+void clip_global(float c, float* g, long n, const std::vector<Span>& tensors) {
     double sq = 0.0;
-    for (long i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * g[i];
+    for (const Span& t : tensors) {
+        const RowSlices& r = t.lookups;
+        if (r.rows) add_squares(sq, r.values, r.count * r.dim);
+        else add_squares(sq, g + t.offset, t.size);
+    }
     const double norm = std::sqrt(sq);
     // Keras (tf.clip_by_global_norm): an inf/NaN global norm makes every gradient NaN.
     const float k = std::isfinite(norm) ? static_cast<float>(c / std::max(norm, (double)c))
@@ -108,6 +117,50 @@ PMDL_SIMD_CLONES
 void decay(float* __restrict w, long n, float lr, float wd) {
     const float keep = 1.0f - lr * wd;
     for (long i = 0; i < n; ++i) w[i] *= keep;
+}
+
+// A tensor's gradient from its lookup rows, as Keras 3 takes a tf.IndexedSlices (RowSlices): each lookup's
+// values clipped by value, then all scaled by clipnorm's factor over them; the rule's stat of each value
+// added up in q (size floats), and the values themselves in g when clipping changed them (else g, their
+// sum from the layer's backward, stands).
+void gather_lookups(const OptimizerConfig& cfg, Rule::Stat stat, const RowSlices& r, float* g, float* q,
+                    long size) {
+    const float c = cfg.clipvalue;
+    const long n = r.count * r.dim;
+    float k = 1.0f;
+    if (cfg.clipnorm > 0.0f) {  // as clip_tensor, over the lookups' values
+        double sq = 0.0;
+        for (long i = 0; i < n; ++i) {
+            const float v = c > 0.0f ? std::min(std::max(r.values[i], -c), c) : r.values[i];
+            sq += static_cast<double>(v) * v;
+        }
+        const double norm = std::sqrt(sq);
+        if (norm > cfg.clipnorm) k = static_cast<float>(cfg.clipnorm / norm);
+    }
+    const bool clipped = c > 0.0f || k != 1.0f;
+    if (!clipped && stat == Rule::Stat::None) return;
+    // Threads take column blocks of the table (each element's sums stay in lookup order).
+    constexpr int kBlock = 64;
+    const long table_rows = size / r.dim, blocks = (r.dim + kBlock - 1) / kBlock;
+    for_slices(blocks, (r.count + table_rows) * kBlock, kParallelFloatsMin, [&](long b0, long b1) {
+        const long j0 = b0 * kBlock, j1 = std::min<long>(r.dim, b1 * kBlock);
+        for (long row = 0; row < table_rows; ++row) {
+            if (clipped) std::fill(g + row * r.dim + j0, g + row * r.dim + j1, 0.0f);
+            if (stat != Rule::Stat::None) std::fill(q + row * r.dim + j0, q + row * r.dim + j1, 0.0f);
+        }
+        for (long i = 0; i < r.count; ++i) {
+            const float* v = r.values + i * r.dim;
+            const long at = static_cast<long>(r.rows[i]) * r.dim;
+            for (long j = j0; j < j1; ++j) {
+                float u = v[j];
+                if (c > 0.0f) u = std::min(std::max(u, -c), c);
+                u *= k;
+                if (clipped) g[at + j] += u;
+                if (stat == Rule::Stat::Square) q[at + j] += u * u;
+                else if (stat == Rule::Stat::Abs) q[at + j] += std::fabs(u);
+            }
+        }
+    });
 }
 
 }  // namespace
@@ -153,27 +206,46 @@ void Optimizer::set_scalar(int i, double v) {
     scalars_[i] = v;
 }
 
-void Optimizer::update_slices(const StepScalars& k, float* w, const float* g, long lo, long hi) {
+void Optimizer::update_slices(const StepScalars& k, float* w, const float* g, const float* q, long lo, long hi) {
     float* s[Rule::kMaxSlots];
     for (int j = 0; j < num_slots(); ++j) s[j] = slots_[j].data() + lo;
     if (cfg_.weight_decay > 0.0f) decay(w + lo, hi - lo, k.lr, cfg_.weight_decay);
-    rule_->update(k, w + lo, g + lo, s, hi - lo);
+    rule_->update(k, w + lo, g + lo, q, s, hi - lo);
+}
+
+// Every rule is elementwise: a range is updated in slices of 16, on the threads when large.
+void Optimizer::update_range(const StepScalars& k, float* w, const float* g, const float* q, long lo, long hi) {
+    for_slices((hi - lo + 15) / 16, 16, rule_->parallel_min, [&](long b0, long b1) {
+        update_slices(k, w, g, q ? q + b0 * 16 : nullptr, lo + b0 * 16, std::min(hi, lo + b1 * 16));
+    });
 }
 
 void Optimizer::step(float* w, float* g, const std::vector<Span>& tensors) {
     if (!rule_) throw std::logic_error("the optimizer must be configured before it steps");
-    if (cfg_.global_clipnorm > 0.0f) clip_global(cfg_.global_clipnorm, g, n_);
+    bool lookups = false;  // some tensor's gradient comes as lookup rows
+    for (const Span& t : tensors) lookups = lookups || t.lookups.rows != nullptr;
+    if (cfg_.global_clipnorm > 0.0f) {
+        clip_global(cfg_.global_clipnorm, g, n_, tensors);
+        lookups = false;  // Keras' scaling merged the rows: the rest of the step is dense
+    }
     const StepScalars k = rule_->step_scalars(static_cast<double>(iterations + 1),  // Keras' step count
                                               learning_rate_at(cfg_, iterations), scalars_.data());
-    if (cfg_.clipnorm > 0.0f || cfg_.clipvalue > 0.0f) {  // clipping is per tensor, so update per tensor
+    if (cfg_.clipnorm > 0.0f || cfg_.clipvalue > 0.0f || lookups) {  // clipping and lookup rows: per tensor
         for (const Span& t : tensors) {
-            clip_tensor(cfg_, g + t.offset, t.size);
-            update_slices(k, w, g, t.offset, t.offset + t.size);
+            float* q = nullptr;
+            if (lookups && t.lookups.rows) {
+                if (rule_->stat() != Rule::Stat::None) {
+                    if ((long)q_.size() < t.size) q_.resize(t.size);
+                    q = q_.data();
+                }
+                gather_lookups(cfg_, rule_->stat(), t.lookups, g + t.offset, q, t.size);
+            } else {
+                clip_tensor(cfg_, g + t.offset, t.size);
+            }
+            update_range(k, w, g, q, t.offset, t.offset + t.size);
         }
-    } else {  // every rule is elementwise: one pass over all parameters, in slices of 16 when large
-        for_slices((n_ + 15) / 16, 16, rule_->parallel_min, [&](long b0, long b1) {
-            update_slices(k, w, g, b0 * 16, std::min(n_, b1 * 16));
-        });
+    } else {
+        update_range(k, w, g, nullptr, 0, n_);
     }
     ++iterations;
 }

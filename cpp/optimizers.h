@@ -84,14 +84,21 @@ public:
         // The values a file or a user may set (Optimizer::set_scalar): finite and within [lo, hi].
         double lo = -HUGE_VAL, hi = HUGE_VAL;
     };
+    // What of each gradient element the rule uses besides the element itself: its square (second moments)
+    // or its absolute value (Adamax). For a gradient of lookup rows the optimizer passes q, that taken per
+    // lookup and added up (see RowSlices); for a dense one q is null and the rule takes it of g.
+    enum class Stat { None, Square, Abs };
     static constexpr int kMaxSlots = 8;  // the optimizer passes slot pointers in a fixed array
     virtual ~Rule() = default;
     const std::vector<Slot>& slots() const { return slots_; }          // in Keras' variable order
     const std::vector<Scalar>& scalars() const { return scalars_; }
     // Coefficients of step t = iterations + 1 at learning rate lr; may advance `state` (one per scalar).
     virtual StepScalars step_scalars(double t, float lr, double* state) const;
-    // The fused update of n parameters w from their (clipped) gradients g and slots s[0 .. slots-1].
-    virtual void update(const StepScalars& k, float* w, const float* g, float* const* s, long n) const = 0;
+    Stat stat() const { return stat_; }
+    // The fused update of n parameters w from their (clipped) gradients g, the stat() of them q (null: of g)
+    // and slots s[0 .. slots-1].
+    virtual void update(const StepScalars& k, float* w, const float* g, const float* q, float* const* s,
+                        long n) const = 0;
     // Parameter count from which the update is split over threads: waking them costs more below it.
     // Rules with a square root and a division per parameter (Adam) break even at ~30k parameters; SGD's
     // few multiply-adds need more.
@@ -100,14 +107,28 @@ public:
 protected:
     std::vector<Slot> slots_;
     std::vector<Scalar> scalars_;
+    Stat stat_ = Stat::None;
 };
 
 // The table's entry for `kind`; throws std::invalid_argument for an unknown code or bad hyperparameters.
 std::unique_ptr<Rule> make_rule(Opt kind, const std::map<std::string, double>& hyper);
 
-// One tensor of the flat trainable array: clipnorm and clipvalue work per tensor.
+// A gradient as Keras 3 on TensorFlow hands an Embedding table's to its optimizer (a tf.IndexedSlices):
+// one row of values per lookup, a repeated id not merged. Keras clips, squares and takes absolute values
+// of each lookup's row before the rows are added up, so a row looked up twice with gradients a and b gets
+// a + b and a^2 + b^2, not (a + b)^2 (tf_keras 2.x merges them first; pyminidl follows Keras 3).
+struct RowSlices {
+    const int* rows = nullptr;      // the table row of each lookup; null: the gradient is dense
+    const float* values = nullptr;  // count x dim
+    long count = 0;
+    int dim = 0;
+};
+
+// One tensor of the flat trainable array: clipnorm and clipvalue work per tensor. The dense gradient is in
+// the flat gradient array either way; `lookups` describes it as rows when its layer keeps them.
 struct Span {
     long offset, size;
+    RowSlices lookups;
 };
 
 class Optimizer {
@@ -120,7 +141,8 @@ public:
     bool configured() const { return rule_ != nullptr; }
 
     // One step over the trainable floats w with gradients g (clipped in place): clipping, weight decay,
-    // the rule's update; then iterations += 1. `tensors` cover [0, n) in order.
+    // the rule's update; then iterations += 1. `tensors` cover [0, n) in order; a tensor's lookup rows, if
+    // any, must add up to its part of g.
     void step(float* w, float* g, const std::vector<Span>& tensors);
 
     void set_learning_rate(float lr) { cfg_.learning_rate = lr; }
@@ -143,7 +165,9 @@ public:
     int64_t iterations = 0;  // steps taken (Keras optimizer.iterations)
 
 private:
-    void update_slices(const StepScalars& k, float* w, const float* g, long lo, long hi);
+    // The update of parameters [lo, hi); q (null, or the rule's stat from element lo on) as Rule::update.
+    void update_slices(const StepScalars& k, float* w, const float* g, const float* q, long lo, long hi);
+    void update_range(const StepScalars& k, float* w, const float* g, const float* q, long lo, long hi);
 
     long n_;
     OptimizerConfig cfg_;
@@ -152,6 +176,7 @@ private:
     // slots taken before a re-compile still point at live memory.
     std::vector<Floats> slots_;
     std::vector<double> scalars_;
+    Floats q_;  // the rule's stat of a tensor with lookup rows, per element
 };
 
 }  // namespace pmdl

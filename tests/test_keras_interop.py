@@ -173,6 +173,9 @@ def test_keras_predicts_what_pyminidl_predicted(keras_results, name, how):
 def test_keras_resumes_training_where_pyminidl_stopped(keras_results, name, how):
     if how == "k2_h5" and name == "dense_nadam":
         pytest.skip("tf_keras keeps Nadam's momentum product outside its saved variables: it restarts it")
+    if how == "k2_h5" and name == "embedding":
+        pytest.skip("tf_keras adds up an Embedding's repeated ids before RMSprop squares the gradient; Keras 3, "
+                    "and pyminidl, square each lookup's row (tests/test_embedding_training.py)")
     folder, ours, _versions = keras_results
     theirs = loaded(folder, name, how)
     for i in range(len([k for k in ours[name] if k.startswith("next_")])):

@@ -88,9 +88,12 @@ const float* Embedding::forward(const ForwardArgs& args) {
 
 void Embedding::backward(BackwardArgs& args) {
     embedding_backward(rows_.data(), (long)args.rows * ids_, input_dim_, dim_, args.dout, grads[0]);
+    lookups_ = {rows_.data(), args.dout, (long)args.rows * ids_, dim_};
     InputGrad& in = args.in[0];
     if (in.d && !in.accumulate) std::fill(in.d, in.d + (long)args.rows * ids_, 0.0f);  // ids have no gradient
 }
+
+RowSlices Embedding::lookups(int) const { return lookups_; }
 
 PMDL_REGISTER_LAYER("embedding", Embedding);
 

@@ -14,7 +14,8 @@ void embedding_rows(const float* ids, long count, long per_sample, int input_dim
 void embedding_forward(const int* rows, long count, int dim, const float* table, float* y);
 
 // dtable (input_dim x dim) overwritten: zero, plus dy's row for every lookup, in lookup order (a
-// dense gradient, so the optimizers update the table as Keras' dense update does).
+// dense gradient, so the optimizers update the whole table as Keras' dense update does; the layer also
+// hands them dy's rows, Embedding::lookups, which Keras 3 squares one by one).
 void embedding_backward(const int* rows, long count, int input_dim, int dim, const float* dy, float* dtable);
 
 }  // namespace pmdl
@@ -33,12 +34,14 @@ public:
     void reserve(int rows) override;
     const float* forward(const ForwardArgs& args) override;
     void backward(BackwardArgs& args) override;
+    RowSlices lookups(int param) const override;  // the table's gradient: one row of dout per id
 
 private:
     int input_dim_ = 0, dim_ = 0;
     long ids_ = 0;  // ids per sample
     Floats y_;
     std::vector<int> rows_;
+    RowSlices lookups_;  // of the last backward
 };
 
 }  // namespace pmdl

@@ -24,6 +24,7 @@
 #include "../activations.h"
 #include "../aligned.h"
 #include "../gemm.h"
+#include "../optimizers.h"
 
 namespace pmdl {
 
@@ -154,6 +155,10 @@ public:
     // The activation at the end of this layer (valid after forward), which the graph converts the output
     // gradient through and the loss reads logits from; Linear for layers without one.
     virtual ActInfo activation() const { return {}; }
+    // The gradient of parameter `param` as lookup rows, for a parameter whose gradient Keras 3 hands to
+    // the optimizer that way (an Embedding table's; RowSlices in optimizers.h): valid after backward(),
+    // until the next. Empty (rows null) for the others.
+    virtual RowSlices lookups(int /*param*/) const { return {}; }
 
     // Keras' layer.trainable = False (attribute "trainable": 0, read by make_layer for every kind): the
     // layer's trainable tensors become non-trainable, so the optimizer never sees them and their grads

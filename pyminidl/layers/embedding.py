@@ -1,6 +1,8 @@
 """Embedding: rows of an (input_dim, output_dim) table looked up by integer ids (KERAS_REFERENCE §15). Ids
 travel to C++ as float32 holding exact integers (cpp/layers/embedding.*), which checks their range and
-raises naming the index; the table's gradient is dense, so the optimizers update it as Keras does."""
+raises naming the index. The optimizers update the whole table (moments decay in rows not looked up), and
+take the table's gradient as Keras 3 on TensorFlow does, one row per lookup: a repeated id's rows are clipped
+and squared each before they are added up (RowSlices in cpp/optimizers.h)."""
 
 import warnings
 
