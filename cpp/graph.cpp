@@ -147,9 +147,10 @@ ActInfo Graph::output_activation() const {
 }
 
 void Graph::finish_gradient(int node, bool fused, int rows) {
+    if (fused) return;  // the consumer's GEMM epilogue did it
     const Layer& producer = *layers_[node - num_inputs()];
     const ActInfo a = producer.activation();
-    if (a.act == Act::Linear || fused) return;
+    if (a.act == Act::Linear) return;
     // d loss / d output -> d loss / d pre-activation; softmax works along the last axis.
     const int last = producer.output_shape().back();
     const int n = (int)(rows * (producer.output_size() / last));
@@ -167,9 +168,12 @@ void Graph::backward(int rows) {
         BackwardArgs& b = bwd_[j];
         b.rows = rows;
         b.dout = grad_[j].data();
-        for (size_t k = 0; k < b.in.size(); ++k) {
-            const Edge& e = edges_[j][k];
-            InputGrad& g = b.in[k];
+        const Edge* edges = edges_[j].data();
+        InputGrad* in = b.in.data();
+        const int n = (int)b.in.size();
+        for (int k = 0; k < n; ++k) {
+            const Edge& e = edges[k];
+            InputGrad& g = in[k];
             g = InputGrad{};
             if (e.from < I) continue;  // a model input, or no trainable parameter upstream
             g.d = grad_[e.from - I].data();
@@ -177,10 +181,8 @@ void Graph::backward(int rows) {
             if (e.may_fuse) g.fuse = layers_[e.from - I]->activation();
         }
         layers_[j]->backward(b);
-        for (size_t k = 0; k < b.in.size(); ++k) {
-            const Edge& e = edges_[j][k];
-            if (e.from >= I && e.last) finish_gradient(e.from, b.in[k].fused, rows);
-        }
+        for (int k = 0; k < n; ++k)
+            if (edges[k].from >= I && edges[k].last) finish_gradient(edges[k].from, in[k].fused, rows);
     }
 }
 

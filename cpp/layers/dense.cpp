@@ -52,6 +52,7 @@ Dense::Dense(const Attrs& attrs, const std::vector<Shape>& inputs) {
     units_ = (int)attrs.integer("units", 1, kMaxSize - 1);
     read_activation(attrs, act_, alpha_);
     use_bias_ = attrs.flag("use_bias", true);
+    act_in_epilogue_ = act_ != Act::Linear && act_is_elementwise(act_);
     if ((long)in_ * units_ > kMaxSize)
         throw std::invalid_argument("dense: kernel of " + std::to_string(in_) + " x " + std::to_string(units_) +
                                     " is too large");
@@ -70,7 +71,7 @@ const float* Dense::forward(const ForwardArgs& args) {
     const int rows = args.rows;
     x_ = args.in[0];
     float* z = z_.data();
-    const bool fused_act = act_ != Act::Linear && act_is_elementwise(act_);
+    const bool fused_act = act_in_epilogue_;
     float* a = output_in_z() ? z : a_.data();
     const DenseOutput out{use_bias_ ? params[1] : nullptr, z, fused_act ? a : nullptr, units_, act_, alpha_};
     const GemmEpilogue epilogue{&DenseOutput::apply, &out};
@@ -96,12 +97,16 @@ void Dense::backward(BackwardArgs& args) {
         gemm(true, false, in_, units_, rows, 1.0f, x_, in_, dz, units_, 0.0f, grads[0], units_);
     InputGrad& g = args.in[0];
     if (!g.d) return;
+    const bool fuse = !g.accumulate && g.fuse.act != Act::Linear && act_is_elementwise(g.fuse.act);
+    if (!fuse) {
+        gemm(false, true, rows, in_, units_, 1.0f, dz, units_, params[0], units_, g.accumulate ? 1.0f : 0.0f, g.d,
+             in_);
+        return;
+    }
     const ActGradEpilogue grad{g.fuse, g.d, in_};
     const GemmEpilogue epilogue = grad.epilogue();
-    const bool fuse = !g.accumulate && g.fuse.act != Act::Linear && act_is_elementwise(g.fuse.act);
-    gemm(false, true, rows, in_, units_, 1.0f, dz, units_, params[0], units_, g.accumulate ? 1.0f : 0.0f, g.d, in_,
-         fuse ? &epilogue : nullptr);
-    g.fused = fuse;
+    gemm(false, true, rows, in_, units_, 1.0f, dz, units_, params[0], units_, 0.0f, g.d, in_, &epilogue);
+    g.fused = true;
 }
 
 PMDL_REGISTER_LAYER("dense", Dense);

@@ -25,6 +25,7 @@ private:
     Act act_ = Act::Linear;
     float alpha_ = 0.0f;
     bool use_bias_ = true;
+    bool act_in_epilogue_ = false;  // an elementwise activation, applied in the forward GEMM's epilogue
     Floats z_, a_;
     const float* x_ = nullptr;  // the input of the last forward
     const float* out_ = nullptr;
