@@ -46,6 +46,8 @@ Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers,
     : graph_(std::move(input_shapes), std::move(layers)), optimizer_(graph_.num_trainable()), rng_(seed) {
     for (const TensorSlot& t : tensors()) {
         span_of_.push_back(t.trainable ? (int)trainable_.size() : -1);
+        if (t.trainable && graph_.layer(t.layer).param_specs()[t.param].lookups)
+            lookup_tensors_.push_back((int)span_of_.size() - 1);
         if (t.trainable) trainable_.push_back({t.offset, t.size});
     }
     for (int j = 0; j < graph_.num_layers(); ++j)
@@ -134,14 +136,14 @@ void Network::train_step(const float* const* xs, const float* y, const float* w,
                            graph_.output_grad());
     add_metrics(out, p, y, rows, metrics_);  // before the update, as Keras logs them
     graph_.backward(rows);
-    for (int i = 0; i < (int)span_of_.size(); ++i)  // Keras 3 keeps an Embedding table's gradient as lookup rows
-        if (span_of_[i] >= 0) trainable_[span_of_[i]].lookups = graph_.lookups(i);
+    for (int i : lookup_tensors_)  // Keras 3 keeps an Embedding table's gradient as lookup rows
+        trainable_[span_of_[i]].lookups = graph_.lookups(i);
     for (const WeightRule& r : rules_) {  // the penalties' gradients join the loss's, before any clipping
         const TensorSlot& t = tensors()[r.tensor];
         add_penalty_gradient(r, params() + t.offset, grads() + t.offset, t.size);
         if (r.l1 != 0.0f || r.l2 != 0.0f) trainable_[span_of_[r.tensor]].lookups = {};  // TF adds them: dense
     }
-    optimizer_.step(params(), grads(), trainable_);
+    optimizer_.step(params(), grads(), trainable_, !lookup_tensors_.empty());
     for (const WeightRule& r : rules_) {  // constraints after every update, as Keras
         const TensorSlot& t = tensors()[r.tensor];
         apply_constraint(r, params() + t.offset, t.shape);

@@ -75,6 +75,7 @@ private:
     Optimizer optimizer_;
     std::vector<Span> trainable_;  // the trainable tensors' spans of the flat parameter array
     std::vector<int> span_of_;     // per tensor: its index in trainable_, -1 if not trainable
+    std::vector<int> lookup_tensors_;  // the trainable tensors whose gradient also comes as lookup rows
 
     std::vector<WeightRule> rules_;
     std::vector<const ActivityRegularization*> activity_;  // the graph's activity penalties

@@ -215,15 +215,15 @@ void Optimizer::update_slices(const StepScalars& k, float* w, const float* g, co
 
 // Every rule is elementwise: a range is updated in slices of 16, on the threads when large.
 void Optimizer::update_range(const StepScalars& k, float* w, const float* g, const float* q, long lo, long hi) {
+    const long blocks = (hi - lo + 15) / 16;
+    if (blocks * 16 < rule_->parallel_min) return update_slices(k, w, g, q, lo, hi);  // as for_slices would
     for_slices((hi - lo + 15) / 16, 16, rule_->parallel_min, [&](long b0, long b1) {
         update_slices(k, w, g, q ? q + b0 * 16 : nullptr, lo + b0 * 16, std::min(hi, lo + b1 * 16));
     });
 }
 
-void Optimizer::step(float* w, float* g, const std::vector<Span>& tensors) {
+void Optimizer::step(float* w, float* g, const std::vector<Span>& tensors, bool lookups) {
     if (!rule_) throw std::logic_error("the optimizer must be configured before it steps");
-    bool lookups = false;  // some tensor's gradient comes as lookup rows
-    for (const Span& t : tensors) lookups = lookups || t.lookups.rows != nullptr;
     if (cfg_.global_clipnorm > 0.0f) {
         clip_global(cfg_.global_clipnorm, g, n_, tensors);
         lookups = false;  // Keras' scaling merged the rows: the rest of the step is dense

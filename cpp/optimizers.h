@@ -141,9 +141,9 @@ public:
     bool configured() const { return rule_ != nullptr; }
 
     // One step over the trainable floats w with gradients g (clipped in place): clipping, weight decay,
-    // the rule's update; then iterations += 1. `tensors` cover [0, n) in order; a tensor's lookup rows, if
-    // any, must add up to its part of g.
-    void step(float* w, float* g, const std::vector<Span>& tensors);
+    // the rule's update; then iterations += 1. `tensors` cover [0, n) in order; with `lookups`, a tensor's
+    // lookup rows, where it has them, are used (they must add up to its part of g).
+    void step(float* w, float* g, const std::vector<Span>& tensors, bool lookups = false);
 
     void set_learning_rate(float lr) { cfg_.learning_rate = lr; }
     float current_learning_rate() const { return learning_rate_at(cfg_, iterations); }

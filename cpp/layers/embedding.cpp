@@ -71,7 +71,7 @@ Embedding::Embedding(const Attrs& attrs, const std::vector<Shape>& inputs) {
     out_shape_ = inputs[0];
     out_shape_.push_back(dim_);
     if (shape_size(out_shape_) > kMaxSize) throw std::invalid_argument("embedding: output is too large");
-    param_specs_.push_back({"embeddings", {input_dim_, dim_}, true});
+    param_specs_.push_back({"embeddings", {input_dim_, dim_}, true, true});
 }
 
 void Embedding::reserve(int rows) {

@@ -83,6 +83,7 @@ struct ParamSpec {
     std::string name;
     Shape shape;
     bool trainable = true;
+    bool lookups = false;  // its gradient also comes as lookup rows (Layer::lookups)
 };
 
 // An activation at the end of a layer (Dense, Activation) that the graph may let the next layer fuse:
