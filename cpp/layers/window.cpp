@@ -1,6 +1,7 @@
 // Keras' window arithmetic and the im2col / col2im copies (window.h).
 #include "window.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -27,14 +28,70 @@ Axis window_axis(int in, int k, int stride, int dilation, bool same, const char*
     return a;
 }
 
+namespace {
+
+// Output positions r0, r0 + 1, ... walked in order (image, row, column) without a division per row: a
+// first layer's patch row is 9-27 floats, and three divisions cost as much as copying it.
+struct PositionWalk {
+    const Window& g;
+    long img;
+    int oy, ox;
+    PositionWalk(const Window& w, long r0)
+        : g(w), img(r0 / w.out_plane()), oy((int)(r0 % w.out_plane() / w.x.out)), ox((int)(r0 % w.x.out)) {}
+    int iy0() const { return oy * g.y.stride - g.y.pad_before; }  // the window's top-left cell (may be padding)
+    int ix0() const { return ox * g.x.stride - g.x.pad_before; }
+    void next() {
+        if (++ox < g.x.out) return;
+        ox = 0;
+        if (++oy == g.y.out) oy = 0, ++img;
+    }
+};
+
+// n floats from s to d. Short runs (a kernel row of a few channels) are copied inline: std::copy calls
+// memmove, whose call and size dispatch cost more than moving 3-12 floats.
+inline void copy_run(const float* s, float* d, int n) {
+    if (n > 32) {
+        std::copy(s, s + n, d);
+        return;
+    }
+    for (; n >= 8; n -= 8, s += 8, d += 8) std::memcpy(d, s, 8 * sizeof(float));
+    if (n & 4) std::memcpy(d, s, 4 * sizeof(float)), s += 4, d += 4;
+    if (n & 2) std::memcpy(d, s, 2 * sizeof(float)), s += 2, d += 2;
+    if (n & 1) *d = *s;
+}
+
+PMDL_SIMD_CLONES
+void add_long_run(const float* __restrict src, float* __restrict dst, int n) {
+    for (int i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+inline void add_run(const float* __restrict src, float* __restrict dst, int n) {
+    if (n > 32) return add_long_run(src, dst, n);
+    for (int i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+}  // namespace
+
 void im2col_rows(const Window& g, const float* x, long r0, long r1, float* col) {
     const int C = g.c, KW = g.x.k, K = g.patch(), run = KW * C;
-    const long plane = g.out_plane();
-    for (long r = r0; r < r1; ++r, col += K) {
-        const long img = r / plane, rem = r % plane;
-        const int oy = (int)(rem / g.x.out), ox = (int)(rem % g.x.out);
-        const float* xi = x + img * g.in_image();
-        const int iy0 = oy * g.y.stride - g.y.pad_before, ix0 = ox * g.x.stride - g.x.pad_before;
+    // A short patch (a first layer's 3x3 window over 1-3 channels): each tap's offset from the window's
+    // top-left cell, so that a window inside the image is one gather loop with no branches per kernel row.
+    constexpr int kShort = 32;
+    long offset[kShort];
+    const bool short_patch = K <= kShort;
+    if (short_patch)
+        for (int t = 0; t < K; ++t)
+            offset[t] = ((long)(t / run) * g.y.dilation * g.x.in + (long)(t % run / C) * g.x.dilation) * C + t % C;
+    const int ky = (g.y.k - 1) * g.y.dilation, kx = (g.x.k - 1) * g.x.dilation;  // the window's extent - 1
+    PositionWalk at(g, r0);
+    for (long r = r0; r < r1; ++r, col += K, at.next()) {
+        const float* xi = x + at.img * g.in_image();
+        const int iy0 = at.iy0(), ix0 = at.ix0();
+        if (short_patch && iy0 >= 0 && ix0 >= 0 && iy0 + ky < g.y.in && ix0 + kx < g.x.in) {
+            const float* base = xi + ((long)iy0 * g.x.in + ix0) * C;
+            for (int t = 0; t < K; ++t) col[t] = base[offset[t]];
+            continue;
+        }
         const bool row_inside = g.x.dilation == 1 && ix0 >= 0 && ix0 + KW <= g.x.in;
         float* dst = col;
         for (int i = 0; i < g.y.k; ++i, dst += run) {
@@ -45,32 +102,25 @@ void im2col_rows(const Window& g, const float* x, long r0, long r1, float* col) 
             }
             const float* src = xi + (long)iy * g.x.in * C;
             if (row_inside) {  // the kernel row's taps are one contiguous run of the image row
-                std::copy(src + (long)ix0 * C, src + (long)(ix0 + KW) * C, dst);
+                copy_run(src + (long)ix0 * C, dst, run);
                 continue;
             }
             for (int j = 0; j < KW; ++j) {
                 const int ix = ix0 + j * g.x.dilation;
                 float* d = dst + j * C;
                 if (ix < 0 || ix >= g.x.in) std::fill(d, d + C, 0.0f);
-                else std::copy(src + (long)ix * C, src + (long)(ix + 1) * C, d);
+                else copy_run(src + (long)ix * C, d, C);
             }
         }
     }
 }
 
-PMDL_SIMD_CLONES
-static void add_run(const float* __restrict src, float* __restrict dst, int n) {
-    for (int i = 0; i < n; ++i) dst[i] += src[i];
-}
-
 void col2im_rows_add(const Window& g, const float* col, long r0, long r1, float* dx) {
     const int C = g.c, KW = g.x.k, K = g.patch(), run = KW * C;
-    const long plane = g.out_plane();
-    for (long r = r0; r < r1; ++r, col += K) {
-        const long img = r / plane, rem = r % plane;
-        const int oy = (int)(rem / g.x.out), ox = (int)(rem % g.x.out);
-        float* xi = dx + img * g.in_image();
-        const int iy0 = oy * g.y.stride - g.y.pad_before, ix0 = ox * g.x.stride - g.x.pad_before;
+    PositionWalk at(g, r0);
+    for (long r = r0; r < r1; ++r, col += K, at.next()) {
+        float* xi = dx + at.img * g.in_image();
+        const int iy0 = at.iy0(), ix0 = at.ix0();
         const bool row_inside = g.x.dilation == 1 && ix0 >= 0 && ix0 + KW <= g.x.in;
         const float* src = col;
         for (int i = 0; i < g.y.k; ++i, src += run) {
