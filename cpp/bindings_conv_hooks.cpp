@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -96,6 +98,37 @@ void bind_conv_hooks(py::module_& m) {
         }
         return py::make_tuple(dx, dk, db);
     }, py::arg("x"), py::arg("kernel"), py::arg("dz"), py::arg("strides"), py::arg("dilation"), py::arg("padding"));
+
+    // For benchmarks/conv_layers.py: the median seconds of each kernel over `repeats` calls (after one
+    // untimed call) on buffers allocated once, as a layer's are: a hook that returns new arrays would time
+    // the page faults of its outputs too, which for a first layer's few channels cost more than the work.
+    m.def("_conv2d_time", [](FloatArray x, FloatArray kernel, Pair strides, Pair dilation, const std::string& padding,
+                             Act act, int repeats) {
+        check_ndim(kernel, "kernel", 4);
+        if (repeats < 1 || repeats > 100000)
+            throw py::value_error("repeats must be between 1 and 100000, got " + std::to_string(repeats));
+        const Window g = window_of(x, {(int)kernel.shape(0), (int)kernel.shape(1)}, strides, dilation, padding);
+        if (kernel.shape(2) != g.c) throw py::value_error("kernel's input channels do not match x's");
+        const int f = (int)kernel.shape(3);
+        Floats z(g.rows() * f), y(g.rows() * f), dx((long)g.n * g.in_image()), dk(kernel.size()), db(f), bias(f, 0.1f);
+        std::vector<double> times[3];
+        {
+            py::gil_scoped_release release;
+            auto time = [&](int which) {
+                const auto t0 = std::chrono::steady_clock::now();
+                if (which == 0) conv2d_forward(g, f, x.data(), kernel.data(), bias.data(), act, 0.0f, z.data(), y.data());
+                if (which == 1) conv2d_backward_data(g, f, z.data(), kernel.data(), dx.data());
+                if (which == 2) conv2d_backward_filter(g, f, x.data(), z.data(), dk.data(), db.data());
+                return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            };
+            for (int which = 0; which < 3; ++which) time(which);
+            for (int r = 0; r < repeats; ++r)  // interleaved, so a busy spell slows all three alike
+                for (int which = 0; which < 3; ++which) times[which].push_back(time(which));
+        }
+        for (auto& t : times) std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
+        return py::make_tuple(times[0][repeats / 2], times[1][repeats / 2], times[2][repeats / 2]);
+    }, py::arg("x"), py::arg("kernel"), py::arg("strides"), py::arg("dilation"), py::arg("padding"),
+       py::arg("act") = Act::Relu, py::arg("repeats") = 21);
 
     m.def("_pool2d_forward", [](const std::string& kind, FloatArray x, Pair pool, Pair strides,
                                 const std::string& padding) {

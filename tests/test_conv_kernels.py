@@ -107,3 +107,13 @@ def test_bad_windows_raise():
         _core._conv2d_forward(x, np.zeros((1, 1, 1, 1), np.float32), None, (0, 1), (1, 1), "valid")
     with pytest.raises(ValueError, match="padding must be 'valid' or 'same', got 'full'"):
         _core._conv2d_forward(x, np.zeros((1, 1, 1, 1), np.float32), None, (1, 1), (1, 1), "full")
+
+
+def test_timing_hook_for_the_benchmark():
+    """benchmarks/conv_layers.py's hook: three medians, positive; nonsense repeats refused by name."""
+    x = np.ones((2, 6, 6, 3), np.float32)
+    kernel = np.ones((3, 3, 3, 4), np.float32)
+    times = _core._conv2d_time(x, kernel, (1, 1), (1, 1), "same", repeats=3)
+    assert len(times) == 3 and all(t > 0 for t in times)
+    with pytest.raises(ValueError, match="repeats .* got 0"):
+        _core._conv2d_time(x, kernel, (1, 1), (1, 1), "same", repeats=0)
