@@ -239,7 +239,7 @@ void column_sums(bool trans_b, int n, int k, float alpha, const float* B, long l
 // Narrow products computed transposed, the rest by the packed loops.
 void gemm_routes(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
                  const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue,
-                 bool ones_row) {
+                 bool ones_row, bool a_in_cache) {
     const int rows = m + ones_row;  // of C
     const double volume = (double)rows * n * k;
     // A narrow C (n = 10: the softmax layer) fills a tile's 64 columns with padding; C^T =
@@ -260,7 +260,7 @@ void gemm_routes(bool trans_a, bool trans_b, int m, int n, int k, float alpha, c
     const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS && !in_parallel() ? g_threads
                                                                                           : threads_for(volume);
     detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
-                        ldb, beta, C, ldc, epilogue, ones_row);
+                        ldb, beta, C, ldc, epilogue, ones_row, a_in_cache);
 }
 
 // std::bad_alloc that says which product ran out of memory for its buffers (Python: MemoryError).
@@ -279,9 +279,9 @@ private:
 // tutorials' tiny products reach their kernel in a few instructions.
 [[gnu::noinline]] void gemm_large(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A,
                                   int lda, const float* B, int ldb, float beta, float* C, int ldc,
-                                  const GemmEpilogue* epilogue, bool ones_row) {
+                                  const GemmEpilogue* epilogue, bool ones_row, bool a_in_cache) {
     try {
-        gemm_routes(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row);
+        gemm_routes(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row, a_in_cache);
     } catch (const std::bad_alloc&) {
         throw GemmOutOfMemory(m, n, k);
     }
@@ -291,7 +291,7 @@ private:
 // column sums); the packed path puts the ones in A's padding, the others add the sums after.
 void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
                const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue,
-               bool ones_row) {
+               bool ones_row, bool a_in_cache = false) {
     if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm: negative dimension");
     const int rows = m + ones_row;  // of C
     if (rows == 0 || n == 0) return;
@@ -304,7 +304,7 @@ void gemm_rows(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
         if (ones_row) column_sums(trans_b, n, k, alpha, B, ldb, beta, C + (long)m * ldc);
         return whole();
     }
-    gemm_large(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row);
+    gemm_large(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, ones_row, a_in_cache);
 }
 
 }  // namespace
@@ -346,8 +346,8 @@ double measure_peak_gflops(int threads) {
 }
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue) {
-    gemm_rows(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, false);
+          const float* B, int ldb, float beta, float* C, int ldc, const GemmEpilogue* epilogue, bool a_in_cache) {
+    gemm_rows(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue, false, a_in_cache);
 }
 
 void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,

@@ -15,9 +15,11 @@ struct GemmEpilogue {
 
 // op(A) is m x k (A is k x m when trans_a), op(B) is k x n (B is n x k when trans_b), C is m x n.
 // beta == 0 overwrites C without reading it (NaN in C does not leak through).
+// a_in_cache: the caller has just written op(A) and it is still in this core's cache (a convolution's patch
+// chunk); when C has at most 64 columns A is then read where it is instead of packed (see gemm_schedule.cpp).
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc,
-          const GemmEpilogue* epilogue = nullptr);
+          const GemmEpilogue* epilogue = nullptr, bool a_in_cache = false);
 
 // The same with a row of ones under op(A): C has m + 1 rows, and row m receives alpha times the
 // column sums of op(B) (+ beta * C). A dense layer's weight gradient Xᵀ·dZ and bias gradient (the

@@ -44,6 +44,6 @@ struct Buffer {
 // is not read from A but taken as all ones (gemm_with_sums).
 void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                  const float* A, long lda, const float* B, long ldb, float beta, float* C, long ldc,
-                 const GemmEpilogue* epilogue, bool ones_row = false);
+                 const GemmEpilogue* epilogue, bool ones_row = false, bool a_in_cache = false);
 
 }  // namespace pmdl::detail

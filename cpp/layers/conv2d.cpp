@@ -95,7 +95,7 @@ void conv2d_forward(const Window& g, int filters, const float* x, const float* k
         const ConvOutput out{bias, z + r0 * F, elementwise ? y + r0 * F : nullptr, F, act, alpha};
         const GemmEpilogue epilogue{&ConvOutput::apply, &out};
         gemm(false, false, (int)rows, F, K, 1.0f, col, K, kernel, F, 0.0f, z + r0 * F, F,
-             bias || elementwise ? &epilogue : nullptr);
+             bias || elementwise ? &epilogue : nullptr, !g.identity());
         if (act != Act::Linear && !elementwise) act_forward(act, alpha, z + r0 * F, y + r0 * F, (int)rows, F);
         else if (act == Act::Linear && y != z) std::copy(z + r0 * F, z + (r0 + rows) * F, y + r0 * F);
     });
