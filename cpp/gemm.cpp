@@ -351,8 +351,8 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
 }
 
 void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* A, int lda,
-                    const float* B, int ldb, float beta, float* C, int ldc) {
-    gemm_rows(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, true);
+                    const float* B, int ldb, float beta, float* C, int ldc, bool a_in_cache) {
+    gemm_rows(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, true, a_in_cache);
 }
 
 }  // namespace pmdl

@@ -25,7 +25,8 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
 // column sums of op(B) (+ beta * C). A dense layer's weight gradient Xᵀ·dZ and bias gradient (the
 // column sums of dZ) in one pass over dZ; in the packed path the ones fill a row of A's padding.
 void gemm_with_sums(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-                    const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+                    const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc,
+                    bool a_in_cache = false);
 
 // Test hook: of the GEMM's next requests for its packing buffers, `after` succeed and the `count`
 // after them fail as if memory had run out (std::bad_alloc); inject_buffer_failures(0, 0) disarms it.

@@ -141,7 +141,8 @@ void conv2d_backward_filter(const Window& g, int filters, const float* x, const 
                 im2col_rows(g, x, r0, r0 + rows, buf);
                 col = buf;
             }
-            gemm_with_sums(true, false, K, F, (int)rows, 1.0f, col, K, dz + r0 * F, F, ci == c0 ? 0.0f : 1.0f, acc, F);
+            gemm_with_sums(true, false, K, F, (int)rows, 1.0f, col, K, dz + r0 * F, F, ci == c0 ? 0.0f : 1.0f, acc, F,
+                           !g.identity());
         }
     });
     if (M == 0) std::fill(parts, parts + part, 0.0f);
