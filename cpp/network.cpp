@@ -48,7 +48,7 @@ Network::Network(std::vector<Shape> input_shapes, std::vector<LayerNode> layers,
         span_of_.push_back(t.trainable ? (int)trainable_.size() : -1);
         if (t.trainable && graph_.layer(t.layer).param_specs()[t.param].lookups)
             lookup_tensors_.push_back((int)span_of_.size() - 1);
-        if (t.trainable) trainable_.push_back({t.offset, t.size});
+        if (t.trainable) trainable_.push_back({t.offset, t.size, {}});
     }
     for (int j = 0; j < graph_.num_layers(); ++j)
         if (auto* a = dynamic_cast<const ActivityRegularization*>(&graph_.layer(j))) activity_.push_back(a);
