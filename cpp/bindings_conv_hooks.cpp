@@ -111,12 +111,14 @@ void bind_conv_hooks(py::module_& m) {
         if (kernel.shape(2) != g.c) throw py::value_error("kernel's input channels do not match x's");
         const int f = (int)kernel.shape(3);
         Floats z(g.rows() * f), y(g.rows() * f), dx((long)g.n * g.in_image()), dk(kernel.size()), db(f), bias(f, 0.1f);
+        // The output in place for relu and linear, as the layer keeps it (Conv::output_in_z).
+        float* out = act == Act::Relu || act == Act::Linear ? z.data() : y.data();
         std::vector<double> times[3];
         {
             py::gil_scoped_release release;
             auto time = [&](int which) {
                 const auto t0 = std::chrono::steady_clock::now();
-                if (which == 0) conv2d_forward(g, f, x.data(), kernel.data(), bias.data(), act, 0.0f, z.data(), y.data());
+                if (which == 0) conv2d_forward(g, f, x.data(), kernel.data(), bias.data(), act, 0.0f, z.data(), out);
                 if (which == 1) conv2d_backward_data(g, f, z.data(), kernel.data(), dx.data());
                 if (which == 2) conv2d_backward_filter(g, f, x.data(), z.data(), dk.data(), db.data());
                 return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -90,6 +90,45 @@ def test_large_problem_is_chunked_and_thread_count_independent():
     np.testing.assert_allclose(db, dz.astype(np.float64).sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("shape,kern,strides,dilation,padding", [
+    ((5, 23, 19, 3), (3, 3, 40), (1, 1), (1, 1), "same"),   # 27 taps; 40 filters: two panels and a partial one
+    ((4, 30, 21, 1), (3, 3, 17), (2, 1), (1, 2), "valid"),  # mnist_convnet's first layer's 9 taps, strided, dilated
+    ((3, 1, 700, 4), (1, 5, 8), (1, 1), (1, 1), "same"),    # Conv1D-shaped: one row of windows, half a panel
+])
+def test_short_patch_path_is_exact_and_thread_count_independent(shape, kern, strides, dilation, padding):
+    # Windows of at most 32 taps are read from the image by patch_product.cpp (no patch matrix); windows over
+    # the border from zero-padded copies. Several chunks of 1,024 rows and kernel-gradient groups; every thread
+    # count gives the same bits, and a sample's outputs are the same alone as in the batch.
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=shape).astype(np.float32)
+    kernel = rng.normal(size=(kern[0], kern[1], shape[3], kern[2])).astype(np.float32)
+    bias = rng.normal(size=kern[2]).astype(np.float32)
+    want = ref.conv2d(x, kernel, bias, strides, dilation, padding)
+    dz = rng.normal(size=want.shape).astype(np.float32)
+    threads = _core.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2, 3):
+            _core.set_num_threads(nt)
+            results.append(_core._conv2d_forward(x, kernel, bias, strides, dilation, padding, _core.Act.relu) +
+                           tuple(_core._conv2d_backward(x, kernel, dz, strides, dilation, padding)))
+    finally:
+        _core.set_num_threads(threads)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+    z, y, dx, dk, db = results[0]
+    np.testing.assert_allclose(z, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(y, np.where(z < 0, 0, z))
+    alone, _ = _core._conv2d_forward(x[-1:], kernel, bias, strides, dilation, padding)
+    np.testing.assert_array_equal(alone, z[-1:])
+    v = rng.normal(size=x.shape)
+    assert np.isclose((dx * v).sum(), (ref.conv2d(v, kernel, None, strides, dilation, padding) * dz).sum(), rtol=1e-4)
+    w = rng.normal(size=kernel.shape)
+    assert np.isclose((dk * w).sum(), (ref.conv2d(x, w, None, strides, dilation, padding) * dz).sum(), rtol=1e-4)
+    np.testing.assert_allclose(db, dz.astype(np.float64).sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-3)
+
+
 def test_softmax_over_channels_and_batch_one():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(1, 4, 4, 2)).astype(np.float32)

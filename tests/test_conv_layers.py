@@ -38,6 +38,8 @@ CASES = [
     ("conv same odd, stride 2", (7, 5, 2), [FRONT2, conv(2, (4, 3), s=(2, 3), padding=1), FLAT]),
     ("conv dilated same", (7, 6, 2), [FRONT2, conv(2, (3, 2), d=(2, 3), padding=1, use_bias=0), FLAT]),
     ("conv relu 1x1", (3, 4, 2), [FRONT2, conv(3, (1, 1), act=RELU), FLAT]),
+    # relu applied in place by the short-patch kernel, 18 filters: a full 16-column panel and a partial one
+    ("conv relu short patch same", (6, 5, 2), [FRONT2, conv(18, (3, 3), padding=1, act=RELU), FLAT]),
     ("max pool valid", (7, 5, 2), [FRONT2, pool("max_pooling2d", (2, 2), (2, 2)), FLAT]),
     ("max pool same overlapping", (6, 5, 2), [FRONT2, pool("max_pooling2d", (3, 3), (2, 1), 1), FLAT]),
     ("avg pool same odd", (5, 7, 2), [FRONT2, pool("average_pooling2d", (2, 3), (2, 2), 1), FLAT]),

@@ -17,8 +17,10 @@
 #include "conv2d.h"
 
 #include <stdexcept>
+#include <vector>
 
 #include "../aligned.h"
+#include "patch_product.h"
 
 namespace pmdl {
 namespace {
@@ -70,6 +72,73 @@ struct ConvOutput {
     }
 };
 
+// --- short patches (patch_product.h): no patch matrix, windows read where they lie in the image ---
+
+// Rows per chunk: its z (32 filters: 128 KiB) is still in L2 for an activation pass after the product.
+constexpr long kShortChunkRows = 1024;
+
+bool short_patch(const Window& g) { return !g.identity() && g.patch() <= kShortPatch; }
+
+struct ShortRows {  // a thread's lists of one chunk's windows (window.h's patch_rows)
+    std::vector<const float*> src;
+    std::vector<int> idx;
+    Floats edge;
+    int inside = 0;
+    long offset[kShortPatch];   // taps of a window inside the image
+    long identity[kShortPatch];  // taps of a copied window: 0, 1, ...
+};
+thread_local ShortRows t_short;
+
+ShortRows& short_rows(const Window& g, const float* x, long r0, long r1) {
+    ShortRows& s = t_short;
+    const long n = r1 - r0;
+    if ((long)s.src.size() < n) s.src.resize(n), s.idx.resize(n);
+    if ((long)s.edge.size() < n * g.patch()) s.edge.resize(n * g.patch());
+    patch_offsets(g, s.offset);
+    for (int t = 0; t < kShortPatch; ++t) s.identity[t] = t;
+    s.inside = patch_rows(g, x, r0, r1, s.src.data(), s.idx.data(), s.edge.data());
+    return s;
+}
+
+void forward_short(const Window& g, int F, const float* x, const float* kernel, const float* bias, Act act,
+                   float alpha, float* z, float* y) {
+    const int K = g.patch();
+    const long M = g.rows(), R = kShortChunkRows, chunks = (M + R - 1) / R;
+    Floats wp;
+    const int np = patch_pack_weights(kernel, bias, K, F, wp);
+    const bool fused_relu = act == Act::Relu && y == z;
+    for_items(chunks, (double)R * K * F, kThreadMinWork, [&](long ci) {
+        const long r0 = ci * R, rows = std::min(R, M - r0);
+        const ShortRows& s = short_rows(g, x, r0, r0 + rows);
+        float* zc = z + r0 * F;
+        patch_forward(s.inside, s.src.data(), s.offset, K, wp.data(), np, F, fused_relu, zc, F, s.idx.data());
+        patch_forward((int)rows - s.inside, s.src.data() + s.inside, s.identity, K, wp.data(), np, F, fused_relu, zc,
+                      F, s.idx.data() + s.inside);
+        if (act != Act::Linear && !fused_relu) act_forward(act, alpha, zc, y + r0 * F, (int)rows, F);
+        else if (act == Act::Linear && y != z) std::copy(zc, zc + rows * F, y + r0 * F);
+    });
+}
+
+PMDL_SIMD_CLONES
+void add_column_sums(const float* __restrict d, long rows, int cols, float* __restrict sums) {
+    for (long r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) sums[c] += d[r * cols + c];
+}
+
+// One chunk's share of the kernel gradient (acc: K x F) and, after it, of the bias gradient (F), added
+// to acc in row order; `first`: acc is overwritten.
+void filter_short_chunk(const Window& g, int F, const float* x, const float* dz, long r0, long rows, float* acc,
+                        bool first) {
+    const int K = g.patch();
+    if (first) std::fill(acc, acc + (long)(K + 1) * F, 0.0f);
+    const float* dzc = dz + r0 * F;
+    add_column_sums(dzc, rows, F, acc + (long)K * F);  // first: it streams the chunk of dz into cache
+    const ShortRows& s = short_rows(g, x, r0, r0 + rows);
+    patch_filter_grad(s.inside, s.src.data(), s.offset, K, dzc, F, s.idx.data(), F, acc);
+    patch_filter_grad((int)rows - s.inside, s.src.data() + s.inside, s.identity, K, dzc, F, s.idx.data() + s.inside,
+                      F, acc);
+}
+
 void check(const Window& g, int filters, const char* what) {
     if (g.n < 0 || g.c < 1 || filters < 1 || g.y.out < 1 || g.x.out < 1)
         throw std::invalid_argument(std::string(what) + ": bad shape (n " + std::to_string(g.n) + ", channels " +
@@ -81,6 +150,7 @@ void check(const Window& g, int filters, const char* what) {
 void conv2d_forward(const Window& g, int filters, const float* x, const float* kernel, const float* bias, Act act,
                     float alpha, float* z, float* y) {
     check(g, filters, "conv2d_forward");
+    if (short_patch(g)) return forward_short(g, filters, x, kernel, bias, act, alpha, z, y);
     const int K = g.patch(), F = filters;
     const long M = g.rows(), R = chunk_rows(g), chunks = (M + R - 1) / R;
     const bool elementwise = act != Act::Linear && act_is_elementwise(act);
@@ -125,7 +195,8 @@ void conv2d_backward_filter(const Window& g, int filters, const float* x, const 
                             float* dbias) {
     check(g, filters, "conv2d_backward_filter");
     const int K = g.patch(), F = filters;
-    const long M = g.rows(), R = chunk_rows(g), chunks = (M + R - 1) / R;
+    const bool short_path = short_patch(g);
+    const long M = g.rows(), R = short_path ? kShortChunkRows : chunk_rows(g), chunks = (M + R - 1) / R;
     const long part = (long)(K + 1) * F;  // a group's kernel gradient and, in its last row, bias gradient
     const long groups = std::max<long>(1, std::min({chunks, kMaxGroups, kPartialFloatsMax / part}));
     if ((long)t_part.size() < groups * part) t_part.resize(groups * part);
@@ -135,6 +206,10 @@ void conv2d_backward_filter(const Window& g, int filters, const float* x, const 
         const long c0 = chunks * gi / groups, c1 = chunks * (gi + 1) / groups;
         for (long ci = c0; ci < c1; ++ci) {
             const long r0 = ci * R, rows = std::min(R, M - r0);
+            if (short_path) {
+                filter_short_chunk(g, F, x, dz, r0, rows, acc, ci == c0);
+                continue;
+            }
             const float* col = x + r0 * K;
             if (!g.identity()) {
                 float* buf = col_buffer(rows * K);

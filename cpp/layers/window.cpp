@@ -72,16 +72,58 @@ inline void add_run(const float* __restrict src, float* __restrict dst, int n) {
 
 }  // namespace
 
+void patch_offsets(const Window& g, long* offset) {
+    const int C = g.c, run = g.x.k * C;
+    for (int t = 0; t < g.patch(); ++t)
+        offset[t] = ((long)(t / run) * g.y.dilation * g.x.in + (long)(t % run / C) * g.x.dilation) * C + t % C;
+}
+
+int patch_rows(const Window& g, const float* x, long r0, long r1, const float** src, int* idx, float* edge) {
+    // The geometry in locals: idx's stores could alias the Window's ints, and would make every row reload it.
+    const int C = g.c, K = g.patch(), run = g.x.k * C, in_y = g.y.in, in_x = g.x.in, out_x = g.x.out;
+    const int sy = g.y.stride, sx = g.x.stride, py = g.y.pad_before, px = g.x.pad_before;
+    const int ky = (g.y.k - 1) * g.y.dilation, kx = (g.x.k - 1) * g.x.dilation;  // the window's extent - 1
+    const long image = g.in_image();
+    long offset[kShortPatch];
+    int tap_y[kShortPatch], tap_x[kShortPatch];  // each tap's cell relative to the window's top-left one
+    patch_offsets(g, offset);
+    for (int t = 0; t < K; ++t) tap_y[t] = t / run * g.y.dilation, tap_x[t] = t % run / C * g.x.dilation;
+    int inside = 0, back = (int)(r1 - r0);
+    PositionWalk at(g, r0);
+    for (long r = r0; r < r1;) {
+        // The rest of this output row: one image row of windows, inside the image between two columns.
+        const int iy0 = at.oy * sy - py, n = (int)std::min<long>(out_x - at.ox, r1 - r);
+        const float* xi = x + at.img * image;
+        const bool row_ok = iy0 >= 0 && iy0 + ky < in_y;
+        for (int i = 0; i < n; ++i, ++r) {
+            const int ix0 = (at.ox + i) * sx - px;
+            const long top_left = ((long)iy0 * in_x + ix0) * C;  // may lie outside the image (padding)
+            if (row_ok && ix0 >= 0 && ix0 + kx < in_x) {
+                src[inside] = xi + top_left;
+                idx[inside++] = (int)(r - r0);
+                continue;
+            }
+            float* p = edge + (long)(--back) * K;
+            for (int t = 0; t < K; ++t) {
+                const int iy = iy0 + tap_y[t], ix = ix0 + tap_x[t];
+                p[t] = iy >= 0 && iy < in_y && ix >= 0 && ix < in_x ? xi[top_left + offset[t]] : 0.0f;
+            }
+            src[back] = p;
+            idx[back] = (int)(r - r0);
+        }
+        at.ox = out_x - 1;  // the row is done: step to the next one
+        at.next();
+    }
+    return inside;
+}
+
 void im2col_rows(const Window& g, const float* x, long r0, long r1, float* col) {
     const int C = g.c, KW = g.x.k, K = g.patch(), run = KW * C;
     // A short patch (a first layer's 3x3 window over 1-3 channels): each tap's offset from the window's
     // top-left cell, so that a window inside the image is one gather loop with no branches per kernel row.
-    constexpr int kShort = 32;
-    long offset[kShort];
-    const bool short_patch = K <= kShort;
-    if (short_patch)
-        for (int t = 0; t < K; ++t)
-            offset[t] = ((long)(t / run) * g.y.dilation * g.x.in + (long)(t % run / C) * g.x.dilation) * C + t % C;
+    long offset[kShortPatch];
+    const bool short_patch = K <= kShortPatch;
+    if (short_patch) patch_offsets(g, offset);
     const int ky = (g.y.k - 1) * g.y.dilation, kx = (g.x.k - 1) * g.x.dilation;  // the window's extent - 1
     PositionWalk at(g, r0);
     for (long r = r0; r < r1; ++r, col += K, at.next()) {

@@ -36,6 +36,20 @@ struct Window {
     }
 };
 
+// A short patch: at most this many taps (a first layer's 3x3 window over 1-3 channels).
+constexpr int kShortPatch = 32;
+
+// Each tap's offset in x from its window's top-left cell, taps in the kernel's (i, j, ch) order. Only
+// for windows of at most kShortPatch taps.
+void patch_offsets(const Window& g, long* offset);
+
+// Rows [r0, r1) of a short patch split by where their window lies. Windows inside the image fill src and
+// idx from the front: src[i] their top-left cell in x (taps at patch_offsets), idx[i] the row - r0, in
+// order; the count is returned. Windows over the border fill them from the back: src[i] a copy of the
+// patch in `edge` (K floats, zeros for the padding, taps at 0..K-1). src, idx: r1 - r0 entries; edge:
+// (r1 - r0) * patch() floats.
+int patch_rows(const Window& g, const float* x, long r0, long r1, const float** src, int* idx, float* edge);
+
 // Rows [r0, r1) of the patch matrix (row = output position, columns (i, j, ch) as Keras' kernel is laid
 // out), zeros for padded taps, into col (row stride patch()).
 void im2col_rows(const Window& g, const float* x, long r0, long r1, float* col);
