@@ -90,6 +90,13 @@ constexpr int B_IN_PLACE_MAX_ROWS = 48;
 
 // Rows [i0, i0 + rows) of op(A) are read in place unless they hold the ones row (which A does not store).
 bool a_in_place(const Problem& P, int i0, int rows) { return P.a_in_place && !(P.ones_row && i0 + rows >= P.m); }
+// How many of rows [i0, i0 + rows) are read in place: all, none, or (a ones row among them) those before the
+// ones row's MR-row panel, so that a convolution's kernel gradient packs one panel of its patches, not all.
+int a_rows_in_place(const Problem& P, int i0, int rows) {
+    if (!P.a_in_place) return 0;
+    if (!(P.ones_row && i0 + rows >= P.m)) return rows;
+    return (P.m - 1 - i0) / P.K->mr * P.K->mr;
+}
 // A column panel of op(B) nr wide is read in place when it is whole (a partial one is padded by
 // packing), or when the micro-kernel reads only nr columns of B's rows.
 bool b_in_place(const Problem& P, int nr) { return P.b_in_place && (nr == P.K->nr || P.K->partial_b_in_place); }
@@ -208,18 +215,21 @@ void gemm_blocked(const Problem& P, int tid, int nt) {
                 const int m0 = split_m ? start * MR : 0;
                 const int mc = split_m ? std::min(P.m, (start + take) * MR) - m0 : P.m;
                 const int j0 = split_m ? 0 : start, j1 = split_m ? n_panels : start + take;
-                const bool a_direct = a_in_place(P, m0, mc);
-                if (!a_direct) pack_a_rows(P, m0, mc, pc, kc, a_packed);
-                const AStrides as = a_strides(P, a_direct);
+                const int direct = a_rows_in_place(P, m0, mc);  // the rest (the ones row's panel) is packed
+                if (direct < mc) pack_a_rows(P, m0 + direct, mc - direct, pc, kc, a_packed);
+                const AStrides in_place = a_strides(P, true), packed = a_strides(P, false);
                 for (int jp = j0; jp < j1; ++jp) {
                     const int nr = std::min(NR, nc - jp * NR);
                     const bool b_direct = b_in_place(P, nr);
                     const float* bp = b_direct ? b_at(P, pc, jc + jp * NR) : b_packed + (long)jp * NR * kc;
                     float* c = P.C + (long)m0 * P.ldc + jc + jp * NR;
-                    for (int ir = 0; ir < mc; ir += MR)
-                        K.micro(kc, a_direct ? a_at(P, m0 + ir, pc) : a_packed + (long)ir * kc, as.row, as.col, bp,
-                                b_direct ? P.ldb : NR, c + (long)ir * P.ldc, P.ldc, std::min(MR, mc - ir), nr, P.alpha,
-                                beta);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        const bool a_direct = ir < direct;
+                        const AStrides& as = a_direct ? in_place : packed;
+                        K.micro(kc, a_direct ? a_at(P, m0 + ir, pc) : a_packed + (long)(ir - direct) * kc, as.row,
+                                as.col, bp, b_direct ? P.ldb : NR, c + (long)ir * P.ldc, P.ldc, std::min(MR, mc - ir),
+                                nr, P.alpha, beta);
+                    }
                 }
                 if (pc + kc == P.k) finish(P, m0, mc, jc + j0 * NR, std::min(nc, j1 * NR) - j0 * NR);
             }

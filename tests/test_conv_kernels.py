@@ -129,6 +129,26 @@ def test_short_patch_path_is_exact_and_thread_count_independent(shape, kern, str
     np.testing.assert_allclose(db, dz.astype(np.float64).sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("channels", [5, 8])
+def test_kernel_gradient_reads_patches_in_place_around_the_bias_row(channels):
+    # The kernel gradient's GEMM (patchesᵀ · dz with a row of ones for the bias) reads the patch chunk in place
+    # and packs only the 6-row panel holding the ones row: 45 taps put it inside a panel with 3 patch rows,
+    # 72 taps in a panel of its own.
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(6, 12, 11, channels)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, channels, 20)).astype(np.float32)
+    dz = rng.normal(size=(6, 12, 11, 20)).astype(np.float32)
+    _, dk, db = _core._conv2d_backward(x, kernel, dz, (1, 1), (1, 1), "same")
+    patches = np.zeros((6, 12, 11, 3, 3, channels))
+    padded = np.pad(x.astype(np.float64), ((0, 0), (1, 1), (1, 1), (0, 0)))
+    for i in range(3):
+        for j in range(3):
+            patches[:, :, :, i, j, :] = padded[:, i:i + 12, j:j + 11, :]
+    want = patches.reshape(-1, 9 * channels).T @ dz.reshape(-1, 20).astype(np.float64)
+    np.testing.assert_allclose(dk.reshape(9 * channels, 20), want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(db, dz.astype(np.float64).sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
+
+
 def test_softmax_over_channels_and_batch_one():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(1, 4, 4, 2)).astype(np.float32)
