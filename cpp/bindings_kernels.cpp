@@ -1,5 +1,11 @@
 // pybind11 glue: kernels exposed for tests and benchmarks (gemm, activations, losses, metrics) and test hooks.
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "activations.h"
 #include "aligned.h"
@@ -8,6 +14,7 @@
 #include "losses.h"
 #include "metrics.h"
 #include "scan.h"
+#include "team.h"
 #include "vmath.h"
 
 namespace pmdl::bind {
@@ -63,6 +70,38 @@ void bind_kernels(py::module_& m) {
     m.def("get_num_threads", &get_num_threads);
     m.def("_inject_buffer_failures", &inject_buffer_failures, py::arg("after"), py::arg("count"),
           "test hook: of the GEMM's next buffer requests, `after` succeed, then `count` fail (MemoryError)");
+    m.def("_team_judge", [](double work_ms, double wait_ms) {
+        return team_judge((long)(work_ms * 1e6), (long)(wait_ms * 1e6), TeamWatch::now_ns());
+    }, py::arg("work_ms"), py::arg("wait_ms"),
+          "test hook: judge a region whose caller worked work_ms and waited wait_ms for its team (team.h)");
+    m.def("_team_reset", &team_reset, "test hook: trust the team again at once");
+    m.def("_team_set_judging", &team_set_judging, py::arg("on"), "test hook: the late-team rule on or off");
+    m.def("_team_threads", &team_threads, py::arg("wanted"), "test hook: the threads a region would start now");
+    m.def("_team_region", [](double caller_ms, double mate_ms) -> py::object {
+#ifdef _OPENMP
+        {
+            py::gil_scoped_release release;
+            auto spin = [](double ms) {
+                const long until = TeamWatch::now_ns() + (long)(ms * 1e6);
+                while (TeamWatch::now_ns() < until) {
+                }
+            };
+            TeamWatch watch;
+#pragma omp parallel num_threads(2)
+            {
+                if (omp_get_thread_num() == 0) spin(caller_ms), watch.caller_done();
+                else std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(mate_ms));
+            }
+        }
+        return py::bool_(team_judged_late());
+#else
+        (void)caller_ms, (void)mate_ms;
+        return py::none();  // no OpenMP: no team
+#endif
+    }, py::arg("caller_ms"), py::arg("mate_ms"),
+          "test hook: a 2-thread region whose caller works caller_ms while its team mate is away mate_ms; "
+          "returns whether the team was judged late (None without OpenMP)");
+    m.def("_team_judged_late", &team_judged_late, "test hook: whether parallel regions run on one thread now");
     m.def("_vmath", [](const std::string& name, py::array_t<float, py::array::c_style> x) {
         float (*f)(float) = name == "log" ? vmath::log : name == "log1p" ? vmath::log1p : nullptr;
         if (!f) throw py::value_error("_vmath: name must be 'log' or 'log1p', got '" + name + "'");

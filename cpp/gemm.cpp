@@ -26,6 +26,7 @@
 
 #include "gemm_kernels.h"
 #include "gemm_schedule.h"
+#include "team.h"
 
 namespace pmdl {
 namespace {
@@ -138,7 +139,10 @@ bool in_parallel() {
 // Threads for a product of m*n*k = volume multiply-adds. A product called from inside a parallel
 // region (a convolution's chunks spread over the threads) runs on its caller's thread alone: the
 // threads are already busy, and a nested team's barriers would wait for threads that never come.
-int threads_for(double volume) { return volume >= THREAD_MIN_VOLUME && !in_parallel() ? g_threads : 1; }
+// On a shared machine, team_threads keeps regions on the caller's thread while the team is late (team.h).
+int threads_for(double volume) {
+    return volume >= THREAD_MIN_VOLUME && !in_parallel() ? team_threads(g_threads) : 1;
+}
 
 // C = beta*C, with beta == 0 writing zeros (never reading C).
 void scale_c(int m, int n, float beta, float* C, int ldc) {
@@ -257,7 +261,7 @@ void gemm_routes(bool trans_a, bool trans_b, int m, int n, int k, float alpha, c
     }
     // A few rows against a large B (one-sample predictions): reading B dominates, and split over the
     // threads each core's share stays in its own L2 from one call to the next.
-    const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS && !in_parallel() ? g_threads
+    const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS && !in_parallel() ? team_threads(g_threads)
                                                                                           : threads_for(volume);
     detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row, a_in_cache);

@@ -12,6 +12,7 @@
 // taking column panels. Either way every element of C is computed by one thread in one fixed
 // order, so results are bit-identical for any thread count.
 #include "gemm_schedule.h"
+#include "team.h"
 
 #include <algorithm>
 #include <new>
@@ -138,10 +139,13 @@ void pack_a_rows(const Problem& P, int i0, int mc, int pc, int kc, float* out) {
 // The team's barrier; a team of one has none to wait for. (An orphaned `omp barrier` binds to the
 // innermost enclosing parallel region: a single-threaded product called from inside another team's
 // region, e.g. a convolution's chunks on the threads, would wait there for threads that never come.)
+// The caller's waits are reported to its TeamWatch (team.h: a team mate that lost its core shows here).
 void barrier(int nt) {
 #ifdef _OPENMP
     if (nt > 1) {
+        const long t0 = TeamWatch::now_ns();
 #pragma omp barrier
+        TeamWatch::add_barrier_wait(TeamWatch::now_ns() - t0);
     }
 #else
     (void)nt;
@@ -350,10 +354,12 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
         float* a_all = a_in_place(P, 0, m) ? nullptr : a_shared.get((size_t)a_floats);
         UnitRange ranges[SHARED_A_MAX_THREADS];
         int pack_next = 0;
+        TeamWatch watch;
 #pragma omp parallel num_threads(nt)
         {
             AdoptFloatMode mode(P.float_mode);
             gemm_shared_a(P, a_all, &pack_next, ranges, omp_get_thread_num(), omp_get_num_threads());
+            watch.caller_done();
         }
         if (failed) throw std::bad_alloc();
         return;
@@ -361,10 +367,12 @@ void gemm_packed(const GemmKernel& K, int nt, bool trans_a, bool trans_b, int m,
     P.b_half = ((long)P.kc_step * (std::min(n, NC_MAX) + K.nr) + 15) / 16 * 16;  // 64-byte aligned
     P.b_packed = b_buffer.get(2 * (size_t)P.b_half);
     if (nt > 1) {
+        TeamWatch watch;
 #pragma omp parallel num_threads(nt)
         {
             AdoptFloatMode mode(P.float_mode);
             gemm_blocked(P, omp_get_thread_num(), omp_get_num_threads());
+            watch.caller_done();
         }
     } else {
         gemm_blocked(P, 0, 1);

@@ -6,6 +6,7 @@
 
 #include "gemm.h"
 #include "simd.h"
+#include "team.h"
 
 namespace pmdl {
 
@@ -24,16 +25,18 @@ constexpr long kParallelFloatsMin = 1L << 18;
 // shared machine leaves its share to the others instead of holding them up.
 template <class Fn>
 void for_slices(long count, long width, long min_work, Fn&& fn) {
-    const int nt = count * width >= min_work ? (int)std::min<long>(get_num_threads(), count) : 1;
+    const int nt = count * width >= min_work ? team_threads((int)std::min<long>(get_num_threads(), count)) : 1;
     if (nt <= 1) return fn(0L, count);
     const long slices = std::min<long>(count, 8L * nt);
     long next = 0;
     const unsigned float_mode = AdoptFloatMode::current();
+    TeamWatch watch;
 #pragma omp parallel num_threads(nt)
     {
         AdoptFloatMode mode(float_mode);
         for (long s; (s = __atomic_fetch_add(&next, 1L, __ATOMIC_RELAXED)) < slices;)
             fn(count * s / slices, count * (s + 1) / slices);
+        watch.caller_done();
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "../gemm.h"
 #include "../simd.h"
+#include "../team.h"
 
 namespace pmdl {
 
@@ -63,17 +64,20 @@ void col2im_rows_add(const Window& g, const float* col, long r0, long r1, float*
 // runs it, so results never depend on the thread count.
 template <class Fn>
 void for_items(long count, double work_per_item, double min_work, Fn&& fn) {
-    const int nt = count >= 2 && count * work_per_item >= min_work ? (int)std::min<long>(get_num_threads(), count) : 1;
+    const int nt = count >= 2 && count * work_per_item >= min_work
+                       ? team_threads((int)std::min<long>(get_num_threads(), count)) : 1;
     if (nt <= 1) {
         for (long i = 0; i < count; ++i) fn(i);
         return;
     }
     long next = 0;
     const unsigned float_mode = AdoptFloatMode::current();
+    TeamWatch watch;
 #pragma omp parallel num_threads(nt)
     {
         AdoptFloatMode mode(float_mode);
         for (long i; (i = __atomic_fetch_add(&next, 1L, __ATOMIC_RELAXED)) < count;) fn(i);
+        watch.caller_done();
     }
 }
 

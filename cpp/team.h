@@ -1,0 +1,45 @@
+// Parallel regions on a shared machine (issue 18, tail latency). When another process keeps a core busy,
+// a thread of our team can lose its core for a scheduler slice (milliseconds) while the caller waits for
+// it at a barrier or at the region's end: a 1 ms evaluate() then takes 5-10 ms on two threads, though one
+// thread alone (which has a core) is never delayed. So each region is timed on the caller's thread: when the
+// caller waited for its team longer than twice its own work, and at least kLateMinNs, the team was late,
+// and regions run on the caller's thread alone for a while: 50 ms, doubling while the team stays late, up
+// to a second; then one region tries the team again. Ten seconds without a late team reset the wait to
+// 50 ms. Results never depend on the thread count (every threaded loop is built so), so this changes time only.
+#pragma once
+
+namespace pmdl {
+
+// The threads a region that wants `wanted` should start now: `wanted`, or 1 while the team is judged late.
+int team_threads(int wanted);
+
+// Times one parallel region. Constructed on the caller's thread just before the region, destroyed just after
+// it: the destructor judges the team. Inside the region the caller calls caller_done() when its own share of
+// the work is done (any thread may call it; only the caller's call counts), and team barriers report their
+// waits through add_barrier_wait().
+class TeamWatch {
+public:
+    TeamWatch();
+    ~TeamWatch();
+    TeamWatch(const TeamWatch&) = delete;
+    TeamWatch& operator=(const TeamWatch&) = delete;
+    void caller_done();
+    // The calling thread's wait at a barrier of its team, counted when it is the watch's caller.
+    static void add_barrier_wait(long ns);
+    static long now_ns();
+
+private:
+    long start_, done_ = 0, barrier_waits_ = 0;
+};
+
+// The rule itself: a region whose caller worked work_ns and waited wait_ns for its team, ending at end_ns
+// (TeamWatch::now_ns()); returns whether the team was late (and regions now run alone for a while).
+bool team_judge(long work_ns, long wait_ns, long end_ns);
+
+// For tests: forget any judgement (the team is trusted again at once); whether regions run alone now; and
+// the rule on or off (the suite turns it off, so that its 1-vs-2-thread comparisons really use two threads).
+void team_reset();
+void team_set_judging(bool on);
+bool team_judged_late();
+
+}  // namespace pmdl
