@@ -227,6 +227,8 @@ def main(argv=None):
         if torch_name:
             ratio = medians[torch_name] / medians["pyminidl"]
             print(f"pyminidl vs PyTorch eager: {ratio:.2f}x (target {TARGETS[w['key']]}x)")
+    # cpp/team.h: how often pyminidl's threads were judged late (another process holding a core) and set aside
+    print(f"\nteams judged late during the run: {pyminidl._core._team_late_count()}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ constexpr long kForgetNs = 10000 * kMs;      // without a late team for this lon
 long g_alone_until = 0;
 long g_alone_for = kAloneFirstNs;
 long g_last_late = 0;
+long g_late_count = 0;  // late teams judged so far (benchmarks report it)
 bool g_judging = true;  // tests that compare thread counts turn the rule off (a late team would hide one)
 
 thread_local TeamWatch* t_watch = nullptr;  // the watch this thread is the caller of, if any
@@ -58,6 +59,7 @@ TeamWatch::~TeamWatch() {
 bool team_judge(long work_ns, long wait_ns, long end) {
     if (!__atomic_load_n(&g_judging, __ATOMIC_RELAXED)) return false;
     if (wait_ns < kLateMinNs || wait_ns < 2 * work_ns) return false;
+    __atomic_fetch_add(&g_late_count, 1L, __ATOMIC_RELAXED);
     long alone_for = __atomic_load_n(&g_alone_for, __ATOMIC_RELAXED);
     if (end - __atomic_load_n(&g_last_late, __ATOMIC_RELAXED) > kForgetNs) alone_for = kAloneFirstNs;
     __atomic_store_n(&g_last_late, end, __ATOMIC_RELAXED);
@@ -76,6 +78,8 @@ void team_reset() {
     __atomic_store_n(&g_alone_for, kAloneFirstNs, __ATOMIC_RELAXED);
     __atomic_store_n(&g_last_late, 0L, __ATOMIC_RELAXED);
 }
+
+long team_late_count() { return __atomic_load_n(&g_late_count, __ATOMIC_RELAXED); }
 
 bool team_judged_late() { return TeamWatch::now_ns() < __atomic_load_n(&g_alone_until, __ATOMIC_RELAXED); }
 

@@ -40,6 +40,8 @@ bool team_judge(long work_ns, long wait_ns, long end_ns);
 // the rule on or off (the suite turns it off, so that its 1-vs-2-thread comparisons really use two threads).
 void team_reset();
 void team_set_judging(bool on);
+// How many times a team was judged late since the module loaded (benchmarks print it).
+long team_late_count();
 bool team_judged_late();
 
 }  // namespace pmdl
