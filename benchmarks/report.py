@@ -80,6 +80,8 @@ def print_table(results, matmul, env):
                   f"{gf:>8} {share:>6}  {target:<34} {met}".rstrip())
     print_matmul(matmul, peak)
     print(f"\nLoad average at the end: {env['load_average_at_end']:.1f} (noisy neighbours inflate every time)")
+    if env.get("late_teams") is not None:
+        print(f"pyminidl's teams judged late (another process holding a core; cpp/team.h): {env['late_teams']}")
     if env.get("peak_gflops_at_start") and env["peak_gflops"]:
         print(f"% peak uses {env['peak_gflops']:.1f} GFLOP/s, the best of the peak measured at the start "
               f"({env['peak_gflops_at_start']:.1f}) and at the end")

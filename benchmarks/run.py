@@ -84,6 +84,7 @@ def main(argv=None):
     matmul = run_matmul(1 if args.quick else repeats, args.threads, args.quick)
 
     env["load_average_at_end"] = os.getloadavg()[0]
+    env["late_teams"] = pyminidl._core._team_late_count()  # cpp/team.h: threads set aside on a shared machine
     env["peak_gflops_at_start"] = env["peak_gflops"]
     env["peak_gflops"] = max(env["peak_gflops"] or 0.0, measure_peak(args.threads)) or None
     report.print_table(results, matmul, env)

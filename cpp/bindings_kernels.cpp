@@ -77,7 +77,8 @@ void bind_kernels(py::module_& m) {
     m.def("_team_reset", &team_reset, "test hook: trust the team again at once");
     m.def("_team_set_judging", &team_set_judging, py::arg("on"), "test hook: the late-team rule on or off");
     m.def("_team_late_count", &team_late_count, "how many times a team was judged late (cpp/team.h)");
-    m.def("_team_threads", &team_threads, py::arg("wanted"), "test hook: the threads a region would start now");
+    m.def("_team_threads", &team_threads, py::arg("wanted"), py::arg("work") = 0.0,
+          "test hook: the threads a region of `work` multiply-adds would start now");
     m.def("_team_region", [](double caller_ms, double mate_ms) -> py::object {
 #ifdef _OPENMP
         {

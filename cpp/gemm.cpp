@@ -141,7 +141,7 @@ bool in_parallel() {
 // threads are already busy, and a nested team's barriers would wait for threads that never come.
 // On a shared machine, team_threads keeps regions on the caller's thread while the team is late (team.h).
 int threads_for(double volume) {
-    return volume >= THREAD_MIN_VOLUME && !in_parallel() ? team_threads(g_threads) : 1;
+    return volume >= THREAD_MIN_VOLUME && !in_parallel() ? team_threads(g_threads, volume) : 1;
 }
 
 // C = beta*C, with beta == 0 writing zeros (never reading C).
@@ -261,8 +261,8 @@ void gemm_routes(bool trans_a, bool trans_b, int m, int n, int k, float alpha, c
     }
     // A few rows against a large B (one-sample predictions): reading B dominates, and split over the
     // threads each core's share stays in its own L2 from one call to the next.
-    const int nt = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS && !in_parallel() ? team_threads(g_threads)
-                                                                                          : threads_for(volume);
+    const bool few_rows = rows <= FEW_ROWS && (double)k * n >= LARGE_B_FLOATS && !in_parallel();
+    const int nt = few_rows ? team_threads(g_threads, volume) : threads_for(volume);
     detail::gemm_packed(tile_for(rows, n), nt, trans_a, trans_b, rows, n, k, alpha, A, lda, B,
                         ldb, beta, C, ldc, epilogue, ones_row, a_in_cache);
 }

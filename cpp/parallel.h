@@ -25,7 +25,8 @@ constexpr long kParallelFloatsMin = 1L << 18;
 // shared machine leaves its share to the others instead of holding them up.
 template <class Fn>
 void for_slices(long count, long width, long min_work, Fn&& fn) {
-    const int nt = count * width >= min_work ? team_threads((int)std::min<long>(get_num_threads(), count)) : 1;
+    const int nt = count * width >= min_work
+                       ? team_threads((int)std::min<long>(get_num_threads(), count), 8.0 * count * width) : 1;
     if (nt <= 1) return fn(0L, count);
     const long slices = std::min<long>(count, 8L * nt);
     long next = 0;

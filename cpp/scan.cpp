@@ -32,7 +32,7 @@ long count_nonfinite_serial(const float* x, long n) {
 
 long count_nonfinite(const float* x, long n) {
     const long slices = (n + kSlice - 1) / kSlice;
-    const int nt = team_threads((int)std::min<long>(get_num_threads(), slices));
+    const int nt = team_threads((int)std::min<long>(get_num_threads(), slices), 8.0 * n);
     if (nt <= 1) return count_nonfinite_serial(x, n);
     long count = 0;
 #pragma omp parallel for num_threads(nt) schedule(dynamic) reduction(+ : count)

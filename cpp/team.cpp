@@ -30,8 +30,8 @@ long TeamWatch::now_ns() {
                std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-int team_threads(int wanted) {
-    if (wanted <= 1) return wanted;
+int team_threads(int wanted, double work) {
+    if (wanted <= 1 || work >= kSmallRegionWork) return wanted;
     if (__atomic_load_n(&g_alone_until, __ATOMIC_RELAXED) == 0) return wanted;  // never judged late: no clock read
     return TeamWatch::now_ns() < __atomic_load_n(&g_alone_until, __ATOMIC_RELAXED) ? 1 : wanted;
 }

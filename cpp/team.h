@@ -2,16 +2,24 @@
 // a thread of our team can lose its core for a scheduler slice (milliseconds) while the caller waits for
 // it at a barrier or at the region's end: a 1 ms evaluate() then takes 5-10 ms on two threads, though one
 // thread alone (which has a core) is never delayed. So each region is timed on the caller's thread: when the
-// caller waited for its team longer than twice its own work, and at least kLateMinNs, the team was late,
-// and regions run on the caller's thread alone for a while: 50 ms, doubling while the team stays late, up
-// to a second; then one region tries the team again. Ten seconds without a late team reset the wait to
-// 50 ms. Results never depend on the thread count (every threaded loop is built so), so this changes time only.
+// caller waited for its team longer than twice its own work, and at least 0.5 ms, the team was late, and
+// small regions (up to ~1 ms of work on one core) run on the caller's thread alone for a while: 50 ms,
+// doubling while the team stays late, up to a second; then one region tries the team again. Ten seconds
+// without a late team reset the wait to 50 ms. Larger regions keep the team: a late mate costs them a
+// slice, small against their time, and going alone would double it. Results never depend on the thread
+// count (every threaded loop is built so), so this changes time only.
 #pragma once
 
 namespace pmdl {
 
-// The threads a region that wants `wanted` should start now: `wanted`, or 1 while the team is judged late.
-int team_threads(int wanted);
+// Work of a region in multiply-adds (a memory-bound pass: ~8 per float) below which it runs alone while the
+// team is judged late: 32M, ~1 ms on one core (a 0.2-1 ms evaluate() is made of such regions; a step of
+// the 784-512-512-10 MLP at batch 256 is not).
+constexpr double kSmallRegionWork = 32.0 * 1024 * 1024;
+
+// The threads a region of `work` multiply-adds that wants `wanted` should start now: `wanted`, or 1 for a
+// small one while the team is judged late.
+int team_threads(int wanted, double work);
 
 // Times one parallel region. Constructed on the caller's thread just before the region, destroyed just after
 // it: the destructor judges the team. Inside the region the caller calls caller_done() when its own share of

@@ -28,6 +28,7 @@ def test_the_rule(work_ms, wait_ms, late):
     assert _core._team_judged_late() is late
     assert _core._team_threads(2) == (1 if late else 2)
     assert _core._team_threads(1) == 1
+    assert _core._team_threads(2, 1e8) == 2  # a large region keeps its team: a slice lost is small against it
 
 
 def test_a_mate_away_for_a_slice_sets_the_team_aside():

@@ -65,7 +65,7 @@ void col2im_rows_add(const Window& g, const float* col, long r0, long r1, float*
 template <class Fn>
 void for_items(long count, double work_per_item, double min_work, Fn&& fn) {
     const int nt = count >= 2 && count * work_per_item >= min_work
-                       ? team_threads((int)std::min<long>(get_num_threads(), count)) : 1;
+                       ? team_threads((int)std::min<long>(get_num_threads(), count), count * work_per_item) : 1;
     if (nt <= 1) {
         for (long i = 0; i < count; ++i) fn(i);
         return;
