@@ -9,6 +9,7 @@ from pyminidl import _core
 
 import conv_reference as ref
 import finite_differences
+from thread_counts import same_on_1_2_3_threads
 
 CASES = [  # (x shape, kernel (kh, kw, f), strides, dilation, padding)
     ((2, 7, 6, 3), (3, 2, 4), (1, 1), (1, 1), "valid"),
@@ -67,19 +68,9 @@ def test_large_problem_is_chunked_and_thread_count_independent():
     kernel = rng.normal(size=(3, 3, 8, 24)).astype(np.float32)
     bias = rng.normal(size=24).astype(np.float32)
     dz = rng.normal(size=(9, 20, 17, 24)).astype(np.float32)
-    threads = _core.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2, 3):
-            _core.set_num_threads(nt)
-            z, _ = _core._conv2d_forward(x, kernel, bias, (1, 1), (1, 1), "same")
-            results.append((z,) + tuple(_core._conv2d_backward(x, kernel, dz, (1, 1), (1, 1), "same")))
-    finally:
-        _core.set_num_threads(threads)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            np.testing.assert_array_equal(a, b)
-    z, dx, dk, db = results[0]
+    z, dx, dk, db = same_on_1_2_3_threads(
+        lambda: _core._conv2d_forward(x, kernel, bias, (1, 1), (1, 1), "same")[:1] +
+        tuple(_core._conv2d_backward(x, kernel, dz, (1, 1), (1, 1), "same")))
     np.testing.assert_allclose(z, ref.conv2d(x, kernel, bias, padding="same"), rtol=1e-4, atol=1e-4)
     # Linear in x and in the kernel: the reference gradients are the adjoint convolutions, checked here
     # through <dz, conv(x, dk-direction)> identities instead of finite differences over 24k entries.
@@ -105,19 +96,9 @@ def test_short_patch_path_is_exact_and_thread_count_independent(shape, kern, str
     bias = rng.normal(size=kern[2]).astype(np.float32)
     want = ref.conv2d(x, kernel, bias, strides, dilation, padding)
     dz = rng.normal(size=want.shape).astype(np.float32)
-    threads = _core.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2, 3):
-            _core.set_num_threads(nt)
-            results.append(_core._conv2d_forward(x, kernel, bias, strides, dilation, padding, _core.Act.relu) +
-                           tuple(_core._conv2d_backward(x, kernel, dz, strides, dilation, padding)))
-    finally:
-        _core.set_num_threads(threads)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            np.testing.assert_array_equal(a, b)
-    z, y, dx, dk, db = results[0]
+    z, y, dx, dk, db = same_on_1_2_3_threads(
+        lambda: _core._conv2d_forward(x, kernel, bias, strides, dilation, padding, _core.Act.relu) +
+        tuple(_core._conv2d_backward(x, kernel, dz, strides, dilation, padding)))
     np.testing.assert_allclose(z, want, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(y, np.where(z < 0, 0, z))
     alone, _ = _core._conv2d_forward(x[-1:], kernel, bias, strides, dilation, padding)

@@ -25,3 +25,20 @@ def train_on_1_and_2_threads(make_model, fit):
     for a, b in zip(*trained):
         np.testing.assert_array_equal(a, b)
     return initial, trained
+
+
+def same_on_1_2_3_threads(compute):
+    """compute() returns a tuple of arrays; it is run on 1, 2 and 3 threads, and every array must come out
+    bitwise the same. Returns the 1-thread result. The thread count is restored."""
+    saved = pyminidl.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2, 3):
+            pyminidl.set_num_threads(threads)
+            results.append(tuple(compute()))
+    finally:
+        pyminidl.set_num_threads(saved)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+    return results[0]
