@@ -11,13 +11,15 @@ CXX=aarch64-linux-gnu-g++
 PY_INC=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 PB_INC=$(python3 -c 'import pybind11; print(pybind11.get_include())')
 mkdir -p "$OUT"
-for f in "$ROOT"/cpp/*.cpp; do
+for f in "$ROOT"/cpp/*.cpp "$ROOT"/cpp/layers/*.cpp; do
     case $(basename "$f") in gemm_avx512.cpp|gemm_avx2.cpp) continue ;; esac  # x86 only (see CMakeLists.txt)
     $CXX -std=gnu++17 -O2 -fopenmp -fPIC -Wall -Wextra -Werror -isystem "$PY_INC" -isystem "$PB_INC" \
-        -c "$f" -o "$OUT/$(basename "$f" .cpp).o"
+        -c "$f" -o "$OUT/$(basename "$(dirname "$f")")_$(basename "$f" .cpp).o"
 done
 echo "every file compiles for aarch64"
+rm -f "$OUT/gemm_check"  # a failed link must not leave an earlier binary to run
 $CXX -std=gnu++17 -O3 -fopenmp -static -I"$ROOT/cpp" "$ROOT/tools/arm_gemm_check.cpp" "$ROOT/cpp/gemm.cpp" \
-    "$ROOT/cpp/gemm_portable.cpp" "$ROOT/cpp/gemm_schedule.cpp" "$ROOT/cpp/aligned.cpp" -o "$OUT/gemm_check" 2>&1 |
+    "$ROOT/cpp/gemm_portable.cpp" "$ROOT/cpp/gemm_schedule.cpp" "$ROOT/cpp/aligned.cpp" "$ROOT/cpp/team.cpp" \
+    -o "$OUT/gemm_check" 2>&1 |
     grep -v -e "dlopen" -e "goacc" || true
 qemu-aarch64-static "$OUT/gemm_check"
