@@ -44,6 +44,8 @@ void TeamWatch::caller_done() {
     if (t_watch == this) done_ = now_ns();
 }
 
+bool TeamWatch::watching() { return t_watch != nullptr; }
+
 void TeamWatch::add_barrier_wait(long ns) {
     if (t_watch) t_watch->barrier_waits_ += ns;
 }

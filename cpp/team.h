@@ -34,6 +34,8 @@ public:
     void caller_done();
     // The calling thread's wait at a barrier of its team, counted when it is the watch's caller.
     static void add_barrier_wait(long ns);
+    // Whether this thread is the caller of a watched region (only its barrier waits are timed).
+    static bool watching();
     static long now_ns();
 
 private:

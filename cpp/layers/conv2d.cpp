@@ -79,13 +79,20 @@ constexpr long kShortChunkRows = 1024;
 
 bool short_patch(const Window& g) { return !g.identity() && g.patch() <= kShortPatch; }
 
+// The taps of a window copied out of the image (window.h's patch_rows): 0, 1, ...
+constexpr struct IdentityTaps {
+    long t[kShortPatch];
+    constexpr IdentityTaps() : t() {
+        for (int i = 0; i < kShortPatch; ++i) t[i] = i;
+    }
+} kIdentityTaps;
+
 struct ShortRows {  // a thread's lists of one chunk's windows (window.h's patch_rows)
     std::vector<const float*> src;
     std::vector<int> idx;
     Floats edge;
     int inside = 0;
-    long offset[kShortPatch];   // taps of a window inside the image
-    long identity[kShortPatch];  // taps of a copied window: 0, 1, ...
+    long offset[kShortPatch];  // taps of a window inside the image
 };
 thread_local ShortRows t_short;
 
@@ -95,8 +102,7 @@ ShortRows& short_rows(const Window& g, const float* x, long r0, long r1) {
     if ((long)s.src.size() < n) s.src.resize(n), s.idx.resize(n);
     if ((long)s.edge.size() < n * g.patch()) s.edge.resize(n * g.patch());
     patch_offsets(g, s.offset);
-    for (int t = 0; t < kShortPatch; ++t) s.identity[t] = t;
-    s.inside = patch_rows(g, x, r0, r1, s.src.data(), s.idx.data(), s.edge.data());
+    s.inside = patch_rows(g, s.offset, x, r0, r1, s.src.data(), s.idx.data(), s.edge.data());
     return s;
 }
 
@@ -112,8 +118,8 @@ void forward_short(const Window& g, int F, const float* x, const float* kernel, 
         const ShortRows& s = short_rows(g, x, r0, r0 + rows);
         float* zc = z + r0 * F;
         patch_forward(s.inside, s.src.data(), s.offset, K, wp.data(), np, F, fused_relu, zc, F, s.idx.data());
-        patch_forward((int)rows - s.inside, s.src.data() + s.inside, s.identity, K, wp.data(), np, F, fused_relu, zc,
-                      F, s.idx.data() + s.inside);
+        patch_forward((int)rows - s.inside, s.src.data() + s.inside, kIdentityTaps.t, K, wp.data(), np, F,
+                      fused_relu, zc, F, s.idx.data() + s.inside);
         if (act != Act::Linear && !fused_relu) act_forward(act, alpha, zc, y + r0 * F, (int)rows, F);
         else if (act == Act::Linear && y != z) std::copy(zc, zc + rows * F, y + r0 * F);
     });
@@ -135,8 +141,8 @@ void filter_short_chunk(const Window& g, int F, const float* x, const float* dz,
     add_column_sums(dzc, rows, F, acc + (long)K * F);  // first: it streams the chunk of dz into cache
     const ShortRows& s = short_rows(g, x, r0, r0 + rows);
     patch_filter_grad(s.inside, s.src.data(), s.offset, K, dzc, F, s.idx.data(), F, acc);
-    patch_filter_grad((int)rows - s.inside, s.src.data() + s.inside, s.identity, K, dzc, F, s.idx.data() + s.inside,
-                      F, acc);
+    patch_filter_grad((int)rows - s.inside, s.src.data() + s.inside, kIdentityTaps.t, K, dzc, F,
+                      s.idx.data() + s.inside, F, acc);
 }
 
 void check(const Window& g, int filters, const char* what) {

@@ -78,15 +78,14 @@ void patch_offsets(const Window& g, long* offset) {
         offset[t] = ((long)(t / run) * g.y.dilation * g.x.in + (long)(t % run / C) * g.x.dilation) * C + t % C;
 }
 
-int patch_rows(const Window& g, const float* x, long r0, long r1, const float** src, int* idx, float* edge) {
+int patch_rows(const Window& g, const long* offset, const float* x, long r0, long r1, const float** src, int* idx,
+               float* edge) {
     // The geometry in locals: idx's stores could alias the Window's ints, and would make every row reload it.
     const int C = g.c, K = g.patch(), run = g.x.k * C, in_y = g.y.in, in_x = g.x.in, out_x = g.x.out;
     const int sy = g.y.stride, sx = g.x.stride, py = g.y.pad_before, px = g.x.pad_before;
     const int ky = (g.y.k - 1) * g.y.dilation, kx = (g.x.k - 1) * g.x.dilation;  // the window's extent - 1
     const long image = g.in_image();
-    long offset[kShortPatch];
     int tap_y[kShortPatch], tap_x[kShortPatch];  // each tap's cell relative to the window's top-left one
-    patch_offsets(g, offset);
     for (int t = 0; t < K; ++t) tap_y[t] = t / run * g.y.dilation, tap_x[t] = t % run / C * g.x.dilation;
     int inside = 0, back = (int)(r1 - r0);
     PositionWalk at(g, r0);

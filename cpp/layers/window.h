@@ -47,9 +47,10 @@ void patch_offsets(const Window& g, long* offset);
 // Rows [r0, r1) of a short patch split by where their window lies. Windows inside the image fill src and
 // idx from the front: src[i] their top-left cell in x (taps at patch_offsets), idx[i] the row - r0, in
 // order; the count is returned. Windows over the border fill them from the back: src[i] a copy of the
-// patch in `edge` (K floats, zeros for the padding, taps at 0..K-1). src, idx: r1 - r0 entries; edge:
-// (r1 - r0) * patch() floats.
-int patch_rows(const Window& g, const float* x, long r0, long r1, const float** src, int* idx, float* edge);
+// patch in `edge` (K floats, zeros for the padding, taps at 0..K-1). offset: patch_offsets' output; src,
+// idx: r1 - r0 entries; edge: (r1 - r0) * patch() floats.
+int patch_rows(const Window& g, const long* offset, const float* x, long r0, long r1, const float** src, int* idx,
+               float* edge);
 
 // Rows [r0, r1) of the patch matrix (row = output position, columns (i, j, ch) as Keras' kernel is laid
 // out), zeros for padded taps, into col (row stride patch()).
