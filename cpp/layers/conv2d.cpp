@@ -125,12 +125,6 @@ void forward_short(const Window& g, int F, const float* x, const float* kernel, 
     });
 }
 
-PMDL_SIMD_CLONES
-void add_column_sums(const float* __restrict d, long rows, int cols, float* __restrict sums) {
-    for (long r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) sums[c] += d[r * cols + c];
-}
-
 // One chunk's share of the kernel gradient (acc: K x F) and, after it, of the bias gradient (F), added
 // to acc in row order; `first`: acc is overwritten.
 void filter_short_chunk(const Window& g, int F, const float* x, const float* dz, long r0, long rows, float* acc,
@@ -138,7 +132,7 @@ void filter_short_chunk(const Window& g, int F, const float* x, const float* dz,
     const int K = g.patch();
     if (first) std::fill(acc, acc + (long)(K + 1) * F, 0.0f);
     const float* dzc = dz + r0 * F;
-    add_column_sums(dzc, rows, F, acc + (long)K * F);  // first: it streams the chunk of dz into cache
+    patch_column_sums(dzc, rows, F, acc + (long)K * F);  // first: it streams the chunk of dz into cache
     const ShortRows& s = short_rows(g, x, r0, r0 + rows);
     patch_filter_grad(s.inside, s.src.data(), s.offset, K, dzc, F, s.idx.data(), F, acc);
     patch_filter_grad((int)rows - s.inside, s.src.data() + s.inside, kIdentityTaps.t, K, dzc, F,

@@ -33,4 +33,7 @@ void patch_forward(int rows, const float* const* src, const long* offset, int ta
 void patch_filter_grad(int rows, const float* const* src, const long* offset, int taps, const float* dz, long ldz,
                        const int* zrow, int cols, float* acc);
 
+// sums[j] += the sum of d[r * cols + j] over the rows r in order, for j < cols (a bias gradient).
+void patch_column_sums(const float* d, long rows, int cols, float* sums);
+
 }  // namespace pmdl
