@@ -271,7 +271,7 @@ void direct(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, 
     if (k <= BT_MAX / NC) {
         for (int j0 = 0; j0 < n; j0 += NC) {
             const int nc = n - j0 < NC ? n - j0 : NC;
-            pack_b<NC / 8>(k, nc, B + (long)j0 * ldb, ldb, true, bt);
+            pack_b_panels<NC>(k, nc, B + (long)j0 * ldb, ldb, true, bt);  // few elements: one by one
             direct_columns(ta, m, nc, k, alpha, A, lda, bt, NC, beta, C + j0, ldc);
         }
         return;
