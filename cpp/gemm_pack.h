@@ -1,6 +1,8 @@
-// Internal to gemm: packing of A and B panels, templated on the register tile (MR, NR).
+// Internal to gemm: packing of A and B panels, templated on the register tile (MR, NR), in plain loops.
 // Included by gemm_avx2.cpp and gemm_portable.cpp so the copies are compiled with that file's
-// flags (gemm_avx512.cpp has its own, with 16 x 16 register transposes).
+// flags. The portable kernel packs with these; AVX2's main 6 x 16 tile and the AVX-512 tiles have
+// their own, with 8 x 8 and 16 x 16 register transposes (AVX2 keeps these for its 1-row tile and
+// the tiny transposed products of its direct path).
 // The functions are `static` (internal linkage): an AVX-512 copy must never be picked by the
 // linker for a caller on another CPU, which shared inline/template symbols would allow.
 #pragma once

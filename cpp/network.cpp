@@ -202,10 +202,14 @@ void Network::train_batches(const float* const* xs, const float* y, const float*
     }
 }
 
+void Network::epoch_logs_into(double* out) const {
+    out[0] = seen_ ? sums_[0] / seen_ : 0.0;
+    metrics_.results(static_cast<double>(seen_), out + 1);
+}
+
 std::vector<double> Network::epoch_logs() const {
     std::vector<double> out(1 + num_metrics(), 0.0);
-    out[0] = seen_ ? sums_[0] / seen_ : 0.0;
-    metrics_.results(static_cast<double>(seen_), out.data() + 1);
+    epoch_logs_into(out.data());
     return out;
 }
 
@@ -216,8 +220,7 @@ int Network::fit_epochs(const float* const* xs, const float* y, const float* w, 
     for (int e = 0; e < epochs; ++e) {
         begin_epoch(n, batch_size, shuffle_mode);
         train_batches(xs, y, w, n, 0, batches_);
-        const std::vector<double> logs = epoch_logs();
-        std::copy(logs.begin(), logs.end(), train_logs + (long)e * width);
+        epoch_logs_into(train_logs + (long)e * width);  // no vector per epoch: XOR's epochs are 4 steps
         if (val_n > 0) {
             std::vector<double> v = evaluate(vxs, vy, vw, val_n, val_batch_size);
             std::copy(v.begin(), v.end(), val_logs + (long)e * width);

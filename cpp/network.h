@@ -36,6 +36,7 @@ public:
     void train_batches(const float* const* xs, const float* y, const float* w, int n, int first, int count);
     int epoch_batches() const { return batches_; }
     std::vector<double> epoch_logs() const;  // [loss, metrics...] means over the samples seen so far
+    void epoch_logs_into(double* out) const;  // the same into out[0 : 1 + num_metrics()]
 
     // Whole epochs in one call; train_logs and val_logs receive epochs x (1 + metrics) values
     // (val_logs is skipped when val_n == 0). Returns the number of epochs run.
