@@ -46,6 +46,10 @@ Graph::Graph(std::vector<Shape> input_shapes, std::vector<LayerNode> nodes)
             throw std::invalid_argument("layer " + std::to_string(j) + " (" + nodes_[j].kind +
                                         ") feeds no other layer and is not the output (the last layer)");
     for (const Shape& s : shapes) sizes_.push_back(shape_size(s));
+    // Fixed by the shapes: counted once (every prediction asks, through Network::inference_rows).
+    floats_per_row_ = output_size();
+    for (int k = 0; k < I; ++k) floats_per_row_ += sizes_[k];
+    for (const auto& layer : layers_) floats_per_row_ += layer->floats_per_row();
 
     // Parameters: trainable tensors consecutively in layer and spec order, non-trainable ones apart.
     long trainable = 0, frozen = 0;
@@ -117,13 +121,6 @@ void Graph::reserve(int rows) {
         layers_[j]->reserve(rows);
         if (active_[j] || j + 1 == num_layers()) grad_[j].resize((long)rows * sizes_[I + j]);
     }
-}
-
-long Graph::floats_per_row() const {
-    long per_row = output_size();
-    for (int k = 0; k < num_inputs(); ++k) per_row += sizes_[k];
-    for (const auto& layer : layers_) per_row += layer->floats_per_row();
-    return per_row;
 }
 
 const float* Graph::forward(const float* const* x, int rows, bool training, Rng& rng) {

@@ -53,7 +53,7 @@ public:
     // Buffers for batches of up to `rows` rows; floats per row of all of them (inputs and output too).
     void reserve(int rows);
     int capacity() const { return capacity_; }
-    long floats_per_row() const;
+    long floats_per_row() const { return floats_per_row_; }
 
     // x[k]: rows x input_size(k). Returns the output (rows x output_size()), valid until the next forward.
     const float* forward(const float* const* x, int rows, bool training, Rng& rng);
@@ -81,6 +81,7 @@ private:
     std::vector<TensorSlot> tensors_;
     Floats params_, grads_, frozen_;
     int capacity_ = 0;
+    long floats_per_row_ = 0;
     std::vector<const float*> out_;           // per node: the last forward's output
     std::vector<Floats> grad_;                // per layer: d loss / d its output (or pre-activation)
     std::vector<bool> active_;                // per layer: backward runs (parameters or gradients upstream)
