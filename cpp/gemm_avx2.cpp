@@ -115,39 +115,40 @@ inline void store6(float* dst, __m256 v) {
 // line, pages apart, where the hardware's stride prefetcher does not follow.
 constexpr int PREFETCH_ROWS = 8;
 
-// The packing routines of gemm_pack.h for the 6-row and 16-column panels, with the strided
+// The packing routines of gemm_pack.h for the 6-row and 8k-column panels, with the strided
 // (transposing) cases done 8 x 8 in registers and the row copies two vectors at a time: the
 // scalar copies took 17% of the 784-512-512-10 MLP's step on 2 threads (perf; the micro-kernel 60%).
 template <int MR>
-void pack_a(int mc, int kc, const float* a, long lda, bool trans, float* out) {
-    if constexpr (MR != 6) {
-        pack_a_panels<MR>(mc, kc, a, lda, trans, out);
-    } else {
-        for (int i0 = 0; i0 < mc; i0 += MR, out += (long)MR * kc) {
-            const int mr = mc - i0 < MR ? mc - i0 : MR;
-            const __m256i rows = first(mr);
-            if (trans) {  // column p of the panel is contiguous in memory
-                for (int p = 0; p < kc; ++p) {
-                    if (p + PREFETCH_ROWS < kc)
-                        _mm_prefetch((const char*)(a + (long)(p + PREFETCH_ROWS) * lda + i0), _MM_HINT_T0);
-                    store6(out + (long)p * MR, _mm256_maskload_ps(a + (long)p * lda + i0, rows));
-                }
-                continue;
+void pack_a(int mc, int kc, const float* a, long lda, bool trans, float* out) {  // the 1-row tile's
+    pack_a_panels<MR>(mc, kc, a, lda, trans, out);
+}
+
+void pack_a6(int mc, int kc, const float* a, long lda, bool trans, float* out) {
+    constexpr int MR = 6;
+    for (int i0 = 0; i0 < mc; i0 += MR, out += (long)MR * kc) {
+        const int mr = mc - i0 < MR ? mc - i0 : MR;
+        const __m256i rows = first(mr);
+        if (trans) {  // column p of the panel is contiguous in memory
+            for (int p = 0; p < kc; ++p) {
+                if (p + PREFETCH_ROWS < kc)
+                    _mm_prefetch((const char*)(a + (long)(p + PREFETCH_ROWS) * lda + i0), _MM_HINT_T0);
+                store6(out + (long)p * MR, _mm256_maskload_ps(a + (long)p * lda + i0, rows));
             }
-            for (int p = 0; p < kc; p += 8) {  // 8 columns of the MR rows: load rows, transpose
-                const __m256i cols = first(kc - p);
-                __m256 r[8];
+            continue;
+        }
+        for (int p = 0; p < kc; p += 8) {  // 8 columns of the MR rows: load rows, transpose
+            const __m256i cols = first(kc - p);
+            const int np = kc - p < 8 ? kc - p : 8;
+            __m256 r[8];
 #pragma GCC unroll 8
-                for (int i = 0; i < 8; ++i) {
-                    const float* src = a + (long)(i0 + i) * lda + p;
-                    r[i] = i >= mr ? _mm256_setzero_ps() : p + 8 <= kc ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, cols);
-                }
-                transpose8(r);
-                const int np = kc - p < 8 ? kc - p : 8;
-#pragma GCC unroll 8
-                for (int q = 0; q < 8; ++q)
-                    if (q < np) store6(out + (long)(p + q) * MR, r[q]);
+            for (int i = 0; i < 8; ++i) {
+                const float* src = a + (long)(i0 + i) * lda + p;
+                r[i] = i >= mr ? _mm256_setzero_ps() : np == 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, cols);
             }
+            transpose8(r);
+#pragma GCC unroll 8
+            for (int q = 0; q < 8; ++q)
+                if (q < np) store6(out + (long)(p + q) * MR, r[q]);
         }
     }
 }
@@ -178,7 +179,9 @@ void pack_b(int kc, int nc, const float* b, long ldb, bool trans, float* out) {
 #pragma GCC unroll 8
                 for (int j = 0; j < 8; ++j) {
                     const float* src = b + (long)(j0 + 8 * v + j) * ldb + p;
-                    r[j] = 8 * v + j >= nr ? _mm256_setzero_ps() : np == 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, rows);
+                    r[j] = 8 * v + j >= nr ? _mm256_setzero_ps()
+                           : np == 8       ? _mm256_loadu_ps(src)
+                                           : _mm256_maskload_ps(src, rows);
                 }
                 transpose8(r);
 #pragma GCC unroll 8
@@ -311,7 +314,7 @@ double fma_loop(long iters) {
 
 const GemmKernel kernel_avx2_few = {"avx2", 1, 64, pack_a<1>, pack_b<8>, micro<1, 8>, fma_loop, direct,
                                     nullptr, nullptr, 0, false};
-const GemmKernel kernel_avx2 = {"avx2", 6, 16, pack_a<6>, pack_b<2>, micro<6, 2>, fma_loop, direct,
+const GemmKernel kernel_avx2 = {"avx2", 6, 16, pack_a6, pack_b<2>, micro<6, 2>, fma_loop, direct,
                                 nullptr, &kernel_avx2_few, 2, false};
 
 }  // namespace pmdl::detail

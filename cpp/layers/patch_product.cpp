@@ -178,38 +178,32 @@ void patch_filter_grad(int rows, const float* const* src, const long* offset, in
     }
 }
 
+// Columns [j, j + 8 * NV) of patch_column_sums, kept in registers down the rows.
+template <int NV>
+[[gnu::always_inline]] inline void column_block(const float* d, long rows, int cols, int j, float* sums) {
+    v8 a[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) PMDL_LOAD(a[v], sums + j + 8 * v);
+    for (long r = 0; r < rows; ++r) {
+        const float* p = d + r * cols + j;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            v8 x;
+            PMDL_LOAD(x, p + 8 * v);
+            a[v] += x;
+        }
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) PMDL_STORE(sums + j + 8 * v, a[v]);
+}
+
 // 32 columns at a time kept in registers down the rows. (Summed into memory, each row waited on the last
 // one's stores: half of mnist_convnet's first kernel gradient went there.)
 PMDL_SIMD_CLONES [[gnu::flatten]]
 void patch_column_sums(const float* d, long rows, int cols, float* sums) {
-    constexpr int NV = 4;
     int j = 0;
-    for (; j + 8 * NV <= cols; j += 8 * NV) {
-        v8 a[NV];
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) PMDL_LOAD(a[v], sums + j + 8 * v);
-        for (long r = 0; r < rows; ++r) {
-            const float* p = d + r * cols + j;
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) {
-                v8 x;
-                PMDL_LOAD(x, p + 8 * v);
-                a[v] += x;
-            }
-        }
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) PMDL_STORE(sums + j + 8 * v, a[v]);
-    }
-    for (; j + 8 <= cols; j += 8) {
-        v8 a;
-        PMDL_LOAD(a, sums + j);
-        for (long r = 0; r < rows; ++r) {
-            v8 x;
-            PMDL_LOAD(x, d + r * cols + j);
-            a += x;
-        }
-        PMDL_STORE(sums + j, a);
-    }
+    for (; j + 32 <= cols; j += 32) column_block<4>(d, rows, cols, j, sums);
+    for (; j + 8 <= cols; j += 8) column_block<1>(d, rows, cols, j, sums);
     for (; j < cols; ++j) {
         float s = sums[j];
         for (long r = 0; r < rows; ++r) s += d[r * cols + j];
